@@ -1,0 +1,86 @@
+"""The Starlette app: /graphql, /api/v1, health; one Services object per process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from invoiceflow.db import Database
+from invoiceflow.http import RequestIdMiddleware, json_response
+from invoiceflow.ratelimit import RateLimiter
+from invoiceflow.resolvers.errors import MethodNotAllowed, NotFound, ServiceUnavailable
+from invoiceflow.rest_compat.dispatch import RestApp, error_response
+from invoiceflow.rest_compat.routes import ROUTES
+from invoiceflow.schema import schema
+from invoiceflow.schema.http import GraphQLEndpoint
+from invoiceflow.settings import Settings, get_settings
+
+log = logging.getLogger("invoiceflow")
+
+
+@dataclass
+class Services:
+    """What requests share within one process."""
+
+    settings: Settings
+    db: Database
+    limiter: RateLimiter
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        return cls(
+            settings=settings,
+            db=Database.from_url(settings.database_url, timeout=settings.db_timeout),
+            limiter=RateLimiter(settings.rate_limit, settings.redis_url),
+        )
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+    services = services or Services.from_settings(settings or get_settings())
+
+    async def healthz(_: Request) -> Response:
+        return json_response({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        try:
+            async with asyncio.timeout(services.settings.db_timeout):
+                async with services.db.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+        except Exception:
+            return error_response(ServiceUnavailable())
+        return json_response({"status": "ok", "database": "ok"})
+
+    async def not_found(request: Request, _exc: Exception) -> Response:
+        return error_response(NotFound(f"No route for {request.method} {request.url.path}."))
+
+    async def not_allowed(request: Request, _exc: Exception) -> Response:
+        return error_response(MethodNotAllowed(f"{request.method} is not allowed here."))
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        await services.db.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", GraphQLEndpoint(services, schema), methods=["GET", "POST"]),
+            Mount("/api/v1", app=RestApp(services, ROUTES)),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        exception_handlers={404: not_found, 405: not_allowed},
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

@@ -1,0 +1,75 @@
+"""Bearer key -> principal (user, current team, role), once per request."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from invoiceflow.models import ApiKey, Membership, User
+from invoiceflow.models.types import utcnow
+from invoiceflow.resolvers.api_keys import KEY_PREFIX, hash_key
+from invoiceflow.resolvers.errors import Unauthenticated
+from invoiceflow.resolvers.principal import Principal
+
+# last_used_at is a hint, not an audit log: it is refreshed at most once a minute, in a
+# transaction of its own, so read requests never write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthenticated()
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token.startswith(KEY_PREFIX) or len(token) > 200:
+        raise Unauthenticated("Malformed Authorization header: expected 'Bearer <api key>'.")
+    return token
+
+
+async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
+    """Resolve the key by its hash (never by comparing plain keys) to a principal."""
+    digest = hash_key(bearer_token(authorization))
+    row = (
+        await session.execute(
+            select(
+                ApiKey.id,
+                ApiKey.last_used_at,
+                User.id,
+                Membership.team_id,
+                Membership.role,
+                Membership.is_owner,
+            )
+            .join(User, User.id == ApiKey.user_id)
+            .join(
+                Membership,
+                (Membership.user_id == User.id) & (Membership.team_id == User.current_team_id),
+            )
+            .where(ApiKey.key_hash == digest, col(ApiKey.revoked_at).is_(None))
+        )
+    ).first()
+    if row is None:
+        raise Unauthenticated("This API key is unknown or has been revoked.")
+    key_id, last_used_at, user_id, team_id, role, is_owner = row
+    return Principal(
+        user_id=user_id,
+        team_id=team_id,
+        role=role,
+        is_owner=is_owner,
+        api_key_id=key_id,
+        key_last_used_at=last_used_at,
+    )
+
+
+def key_use_is_stale(principal: Principal) -> bool:
+    last = principal.key_last_used_at
+    return last is None or utcnow() - last > LAST_USED_RESOLUTION
+
+
+async def touch_key(session: AsyncSession, principal: Principal) -> None:
+    """Record that the key was used; run in its own short write transaction."""
+    await session.execute(
+        update(ApiKey).where(col(ApiKey.id) == principal.api_key_id).values(last_used_at=utcnow())
+    )

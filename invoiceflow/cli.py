@@ -1,0 +1,120 @@
+"""The ``invoiceflow`` command: serve, migrate, create-api-key, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import click
+
+from invoiceflow import migrate as migrations
+from invoiceflow.db import Database
+from invoiceflow.resolvers.api_keys import key_is_active, provision
+from invoiceflow.resolvers.errors import ValidationFailed
+from invoiceflow.resolvers.principal import ROLES
+from invoiceflow.settings import get_settings
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_TEAM = "My Company"
+DEMO_KEY_FILE = Path(".invoiceflow-demo-key")
+
+
+@click.group()
+def main() -> None:
+    """InvoiceFlow: an invoicing backend with GraphQL and REST v1."""
+    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s %(message)s")
+
+
+@main.command()
+def migrate() -> None:
+    """Apply every migration (alembic upgrade head) to the configured database."""
+    migrations.upgrade(get_settings().database_url)
+    click.echo("database is at the latest migration")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
+def serve(host: str, port: int, workers: int) -> None:
+    """Apply migrations, then serve the API."""
+    import uvicorn
+
+    migrations.upgrade(get_settings().database_url)
+    uvicorn.run(
+        "invoiceflow.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+    )
+
+
+@main.command("create-api-key")
+@click.option("--email", required=True, help="The key's user (created when missing).")
+@click.option("--team", "team_name", default=None, help="Team name (created when missing).")
+@click.option("--role", type=click.Choice(ROLES), default="admin", show_default=True)
+@click.option("--name", "key_name", default="cli", show_default=True, help="A label for the key.")
+def create_api_key(email: str, team_name: str | None, role: str, key_name: str) -> None:
+    """Create a user, team and membership where missing, and print a new key (last line)."""
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    try:
+        user_email, team, plain = asyncio.run(_provision(email, team_name, role, key_name))
+    except ValidationFailed as exc:
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.fields.items())
+        raise click.BadParameter(problems) from None
+    click.echo(f"user: {user_email}")
+    click.echo(f"team: {team}")
+    click.echo("the key is shown once; keep it safe:")
+    click.echo(plain)
+
+
+async def _provision(
+    email: str, team_name: str | None, role: str, key_name: str
+) -> tuple[str, str, str]:
+    db = Database.from_url(get_settings().database_url)
+    try:
+        async with db.write_sessions.begin() as session:
+            user, team, plain = await provision(
+                session=session, email=email, team_name=team_name, role=role, key_name=key_name
+            )
+            return user.email, team.name, plain
+    finally:
+        await db.dispose()
+
+
+@main.command()
+def demo() -> None:
+    """Ensure the demo team and print its key (kept in .invoiceflow-demo-key for reruns)."""
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    kept = DEMO_KEY_FILE.read_text().strip() if DEMO_KEY_FILE.exists() else None
+    plain = asyncio.run(_demo_key(kept))
+    if plain != kept:
+        DEMO_KEY_FILE.write_text(plain + "\n")
+        DEMO_KEY_FILE.chmod(0o600)
+    url = "http://127.0.0.1:8000"
+    click.echo("")
+    click.echo(f"  demo team:  {DEMO_TEAM} ({DEMO_EMAIL})")
+    click.echo(f"  GraphiQL:   {url}/graphql")
+    click.echo(f'  try:        curl -s {url}/api/v1/invoices -H "Authorization: Bearer {plain}"')
+    click.echo("  API key:")
+    click.echo(plain)
+
+
+async def _demo_key(kept: str | None) -> str:
+    """The kept demo key while it still works, else a new one for the demo team."""
+    db = Database.from_url(get_settings().database_url)
+    try:
+        async with db.write_sessions.begin() as session:
+            if kept and await key_is_active(session, kept):
+                return kept
+            _user, _team, plain = await provision(
+                session=session, email=DEMO_EMAIL, team_name=DEMO_TEAM, key_name="demo"
+            )
+            return plain
+    finally:
+        await db.dispose()

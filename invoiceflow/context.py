@@ -1,0 +1,68 @@
+"""The per-request context: one session (one transaction), the principal, the loaders."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoiceflow.auth import authenticate, key_use_is_stale, touch_key
+from invoiceflow.loaders import Loaders
+from invoiceflow.resolvers.principal import Principal
+
+if TYPE_CHECKING:
+    from invoiceflow.app import Services
+
+log = logging.getLogger("invoiceflow")
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    principal: Principal
+    request: Any = None
+    # Set when the work must not be committed although nothing was raised
+    # (a GraphQL document that finished with errors).
+    rollback_only: bool = field(default=False)
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.session, self.principal)
+
+
+@asynccontextmanager
+async def request_context(
+    services: Services, authorization: str | None, *, write: bool, request: Any = None
+) -> AsyncIterator[Context]:
+    """Authenticate, count the request against the key's limit, and run it in one transaction.
+
+    The transaction commits only when the block ends without an error; anything raised
+    (including a client going away mid-request) rolls everything back.
+    """
+    factory = services.db.write_sessions if write else services.db.read_sessions
+    async with factory() as session:
+        try:
+            principal = await authenticate(session, authorization)
+            state = await services.limiter.hit(f"key:{principal.api_key_id}")
+            if request is not None:
+                request.state.rate = state
+            context = Context(session=session, principal=principal, request=request)
+            yield context
+        except BaseException:
+            await session.rollback()
+            raise
+        if context.rollback_only:
+            await session.rollback()
+        else:
+            await session.commit()
+    if key_use_is_stale(principal):
+        try:
+            async with services.db.write_sessions.begin() as touch:
+                await touch_key(touch, principal)
+        except Exception:  # a usage hint must never fail the request
+            log.warning("could not record API key use", exc_info=True)

@@ -1,0 +1,81 @@
+"""The async engine and session factory.
+
+SQLite runs with foreign keys on, WAL and a busy timeout; write transactions there begin
+with ``BEGIN IMMEDIATE`` so two concurrent writers queue instead of failing on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, *, timeout: float = 5.0, **kwargs: Any) -> AsyncEngine:
+    """Create the engine for ``url`` with the connection settings this project relies on."""
+    if is_sqlite(url):
+        engine = create_async_engine(url, connect_args={"timeout": timeout}, **kwargs)
+        _configure_sqlite(engine, busy_ms=int(timeout * 1000))
+        return engine
+    connect_args = {
+        "timeout": timeout,
+        "command_timeout": timeout * 6,
+        "server_settings": {"statement_timeout": str(int(timeout * 6000))},
+    }
+    return create_async_engine(
+        url, connect_args=connect_args, pool_pre_ping=True, pool_timeout=timeout, **kwargs
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine, *, busy_ms: int) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves (pysqlite's own transaction handling is off).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@dataclass
+class Database:
+    """The engine and the two session factories (read and write) of one process."""
+
+    engine: AsyncEngine
+    read_sessions: async_sessionmaker[AsyncSession]
+    write_sessions: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def from_url(cls, url: str, *, timeout: float = 5.0) -> Database:
+        engine = make_engine(url, timeout=timeout)
+        writer = engine.execution_options(sqlite_immediate=True) if is_sqlite(url) else engine
+        options: dict[str, Any] = {"expire_on_commit": False}
+        return cls(
+            engine=engine,
+            read_sessions=async_sessionmaker(engine, **options),
+            write_sessions=async_sessionmaker(writer, **options),
+        )
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,50 @@
+"""Per-request dataloaders, shared by GraphQL fields and REST shapes.
+
+Each batch function calls a resolver's batch read, so the tenant filter stays in resolvers/.
+A list of N rows costs one statement per relation, never N.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoiceflow.models import Customer, Invoice, InvoiceItem
+from invoiceflow.resolvers import customers, invoices
+from invoiceflow.resolvers.principal import Principal
+
+BatchRead = Callable[..., Awaitable[list[Any]]]
+
+
+def _loader(
+    session: AsyncSession, principal: Principal, read: BatchRead, **extra: Any
+) -> DataLoader:
+    async def batch(keys: Sequence[int]) -> list[Any]:
+        return await read(session=session, principal=principal, ids=list(keys), **extra)
+
+    return DataLoader(batch_load_fn=batch)
+
+
+class Loaders:
+    """The loaders of one request (cheap to make: nothing runs until a key is loaded)."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.customer: DataLoader[int, Customer | None] = _loader(
+            session, principal, customers.customers_by_ids
+        )
+        self.invoice_items: DataLoader[int, list[InvoiceItem]] = _loader(
+            session, principal, invoices.items_by_invoice_ids
+        )
+        self.customer_invoices: DataLoader[int, list[Invoice]] = _loader(
+            session, principal, customers.invoices_by_customer_ids
+        )
+        self.customer_recent_invoices: DataLoader[int, list[Invoice]] = _loader(
+            session, principal, customers.invoices_by_customer_ids, limit=customers.RECENT_INVOICES
+        )
+        self.customer_total_invoiced: DataLoader[int, Decimal] = _loader(
+            session, principal, customers.total_invoiced_by_customer_ids
+        )

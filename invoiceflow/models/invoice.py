@@ -1,0 +1,63 @@
+"""Invoices and their line items."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from invoiceflow.models.types import Money, UTCDateTime, utcnow
+
+
+class Invoice(SQLModel, table=True):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("team_id", "number", name="uq_invoices_team_number"),
+        Index("ix_invoices_team_id_id", "team_id", "id"),
+        Index("ix_invoices_team_status_due", "team_id", "status", "due_date"),
+        Index("ix_invoices_team_customer", "team_id", "customer_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="teams.id")
+    customer_id: int = Field(foreign_key="customers.id")
+    number: int
+    invoice_number: str = Field(max_length=32)
+    # Stored statuses: draft, sent, partial, paid, cancelled. "overdue" is derived on read.
+    status: str = Field(default="draft", max_length=20)
+    currency: str = Field(max_length=3)
+    issue_date: date
+    due_date: date
+    notes: str | None = Field(default=None)
+    subtotal: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
+    tax: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
+    total: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
+    amount_paid: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
+    payment_link_url: str | None = Field(default=None)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def balance_due(self) -> Decimal:
+        return self.total - self.amount_paid
+
+
+class InvoiceItem(SQLModel, table=True):
+    __tablename__ = "invoice_items"
+    __table_args__ = (Index("ix_invoice_items_invoice_id", "invoice_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoices.id", ondelete="CASCADE")
+    position: int
+    product_id: int | None = Field(default=None)
+    description: str
+    quantity: Decimal = Field(sa_type=Money(4))
+    unit_price: Decimal = Field(sa_type=Money(4))
+    tax_rate: Decimal = Field(default=Decimal("0"), sa_type=Money(4))
+    amount: Decimal = Field(sa_type=Money(2))
+    tax_amount: Decimal = Field(sa_type=Money(2))

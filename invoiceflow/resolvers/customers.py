@@ -1,0 +1,197 @@
+"""Customers: list, create, get, update, soft delete, and what they have been invoiced."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from pydantic import Field
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from invoiceflow.models import Customer, Invoice, Team
+from invoiceflow.models.types import utcnow
+from invoiceflow.resolvers.errors import InvalidState, NotFound
+from invoiceflow.resolvers.money import ZERO
+from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
+from invoiceflow.resolvers.principal import Principal, require_writer
+from invoiceflow.resolvers.validation import Currency, Email, Input, parse, sent_fields
+
+# Statuses that count towards what a customer has been invoiced, and that block deletion.
+INVOICED_STATUSES = ("sent", "partial", "paid")
+UNPAID_STATUSES = ("sent", "partial")
+RECENT_INVOICES = 10
+
+
+class CustomerFields(Input):
+    contact_name: str | None = Field(default=None, max_length=255)
+    email: Email = None
+    phone: str | None = Field(default=None, max_length=50)
+    address_line1: str | None = Field(default=None, max_length=255)
+    address_line2: str | None = Field(default=None, max_length=255)
+    city: str | None = Field(default=None, max_length=100)
+    state: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str | None = Field(default=None, max_length=100)
+    currency: Currency | None = None
+    notes: str | None = Field(default=None, max_length=10_000)
+
+
+class CustomerCreate(CustomerFields):
+    company_name: str = Field(min_length=1, max_length=255)
+
+
+class CustomerUpdate(CustomerFields):
+    company_name: str = Field(default="", min_length=1, max_length=255)
+
+
+def _visible(principal: Principal) -> Any:
+    return (Customer.team_id == principal.team_id) & col(Customer.deleted_at).is_(None)
+
+
+async def list_customers(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    search: str | None = None,
+    page: int | None = None,
+    per_page: int | None = None,
+) -> Page[Customer]:
+    """Newest first; ``search`` matches company, contact or email."""
+    stmt = select(Customer).where(_visible(principal)).order_by(col(Customer.id).desc())
+    if search:
+        pattern = like_pattern(search)
+        stmt = stmt.where(
+            or_(
+                col(Customer.company_name).ilike(pattern, escape="\\"),
+                col(Customer.contact_name).ilike(pattern, escape="\\"),
+                col(Customer.email).ilike(pattern, escape="\\"),
+            )
+        )
+    return await paginate(session, stmt, page=page, per_page=per_page)
+
+
+async def find_customer(
+    *, session: AsyncSession, principal: Principal, customer_id: int
+) -> Customer | None:
+    """The team's live customer with this id, or None (another team's id included)."""
+    stmt = select(Customer).where(_visible(principal), Customer.id == customer_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_customer(
+    *, session: AsyncSession, principal: Principal, customer_id: int
+) -> Customer:
+    customer = await find_customer(session=session, principal=principal, customer_id=customer_id)
+    if customer is None:
+        raise NotFound("Customer not found.")
+    return customer
+
+
+async def create_customer(*, session: AsyncSession, principal: Principal, data: Any) -> Customer:
+    """A new customer; its currency defaults to the team's."""
+    require_writer(principal)
+    fields = parse(CustomerCreate, data).model_dump()
+    if fields["currency"] is None:
+        team = await session.get(Team, principal.team_id)
+        assert team is not None
+        fields["currency"] = team.currency
+    customer = Customer(team_id=principal.team_id, **fields)
+    session.add(customer)
+    await session.flush()
+    return customer
+
+
+async def update_customer(
+    *, session: AsyncSession, principal: Principal, customer_id: int, data: Any
+) -> Customer:
+    """Change only the fields sent."""
+    require_writer(principal)
+    customer = await get_customer(session=session, principal=principal, customer_id=customer_id)
+    changes = sent_fields(parse(CustomerUpdate, data))
+    if changes.get("currency", "") is None:
+        changes.pop("currency")
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    customer.updated_at = utcnow()
+    await session.flush()
+    return customer
+
+
+async def delete_customer(
+    *, session: AsyncSession, principal: Principal, customer_id: int
+) -> Customer:
+    """Soft delete, refused while the customer has an unpaid invoice."""
+    require_writer(principal)
+    customer = await get_customer(session=session, principal=principal, customer_id=customer_id)
+    unpaid = await session.scalar(
+        select(func.count())
+        .select_from(Invoice)
+        .where(
+            Invoice.team_id == principal.team_id,
+            Invoice.customer_id == customer_id,
+            col(Invoice.status).in_(UNPAID_STATUSES),
+            col(Invoice.deleted_at).is_(None),
+        )
+    )
+    if unpaid:
+        raise InvalidState(f"This customer has {unpaid} unpaid invoice(s) and cannot be deleted.")
+    customer.deleted_at = utcnow()
+    await session.flush()
+    return customer
+
+
+# --- batch reads for the dataloaders (always scoped to the caller's team) -------------------
+
+
+async def customers_by_ids(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+) -> list[Customer | None]:
+    """Customers by id, deleted ones included (an old invoice still shows its customer)."""
+    stmt = select(Customer).where(Customer.team_id == principal.team_id, col(Customer.id).in_(ids))
+    found = {c.id: c for c in (await session.execute(stmt)).scalars()}
+    return [found.get(i) for i in ids]
+
+
+async def total_invoiced_by_customer_ids(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+) -> list[Decimal]:
+    """Sum of totals of each customer's non-draft, non-cancelled invoices."""
+    stmt = (
+        select(Invoice.customer_id, func.sum(Invoice.total))
+        .where(
+            Invoice.team_id == principal.team_id,
+            col(Invoice.customer_id).in_(ids),
+            col(Invoice.status).in_(INVOICED_STATUSES),
+            col(Invoice.deleted_at).is_(None),
+        )
+        .group_by(Invoice.customer_id)
+    )
+    sums: dict[int, Decimal] = {cid: total for cid, total in (await session.execute(stmt)).all()}
+    return [sums.get(i, ZERO) for i in ids]
+
+
+async def invoices_by_customer_ids(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int], limit: int | None = None
+) -> list[list[Invoice]]:
+    """Each customer's live invoices, newest first (the ``limit`` newest when given)."""
+    stmt = select(Invoice).where(
+        Invoice.team_id == principal.team_id,
+        col(Invoice.customer_id).in_(ids),
+        col(Invoice.deleted_at).is_(None),
+    )
+    if limit is not None:
+        rank = (
+            func.row_number()
+            .over(partition_by=Invoice.customer_id, order_by=col(Invoice.id).desc())
+            .label("rank")
+        )
+        ranked = stmt.add_columns(rank).subquery()
+        stmt = select(Invoice).join(ranked, Invoice.id == ranked.c.id).where(ranked.c.rank <= limit)
+    grouped: dict[int, list[Invoice]] = defaultdict(list)
+    for invoice in (await session.execute(stmt.order_by(col(Invoice.id).desc()))).scalars():
+        grouped[invoice.customer_id].append(invoice)
+    return [grouped.get(i, []) for i in ids]

@@ -1,0 +1,344 @@
+"""Invoices: list, create, get, update, cancel, soft delete (API.md §3)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from invoiceflow.models import Customer, Invoice, InvoiceItem, Team
+from invoiceflow.models.types import utcnow
+from invoiceflow.resolvers import customers
+from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
+from invoiceflow.resolvers.money import ZERO, document_totals, line_totals
+from invoiceflow.resolvers.numbering import format_number, next_number
+from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
+from invoiceflow.resolvers.principal import Principal, require_writer
+from invoiceflow.resolvers.validation import (
+    Currency,
+    Input,
+    IsoDate,
+    Price,
+    Quantity,
+    TaxRate,
+    parse,
+    sent_fields,
+)
+
+STATUSES = ("draft", "sent", "partial", "paid", "cancelled", "overdue")
+# "overdue" is never stored: it is how a sent or partial invoice past its due date reads.
+OPEN_STATUSES = ("sent", "partial")
+SORTS = {
+    "id": Invoice.id,
+    "invoice_number": Invoice.number,
+    "issue_date": Invoice.issue_date,
+    "due_date": Invoice.due_date,
+    "total": Invoice.total,
+    "created_at": Invoice.created_at,
+}
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def effective_status(invoice: Invoice, on: date | None = None) -> str:
+    """The status clients see: sent/partial past the due date (UTC) reads as overdue."""
+    if invoice.status in OPEN_STATUSES and invoice.due_date < (on or today()):
+        return "overdue"
+    return invoice.status
+
+
+class LineItemInput(Input):
+    description: str = Field(min_length=1, max_length=2000)
+    quantity: Quantity
+    unit_price: Price
+    tax_rate: TaxRate | None = None
+
+
+class InvoiceCreate(Input):
+    customer_id: int
+    issue_date: IsoDate | None = None
+    due_date: IsoDate | None = None
+    items: list[LineItemInput] = Field(min_length=1, max_length=500)
+    notes: str | None = Field(default=None, max_length=10_000)
+    currency: Currency | None = None
+    status: Literal["draft"] | None = None
+
+    @field_validator("due_date")
+    @classmethod
+    def _due_after_issue(cls, value: date | None, info: ValidationInfo) -> date | None:
+        issue = info.data.get("issue_date")
+        if value is not None and issue is not None and value < issue:
+            raise PydanticCustomError(
+                "date_order", "The due date must not be before the issue date."
+            )
+        return value
+
+
+class InvoiceUpdate(Input):
+    customer_id: int | None = None
+    issue_date: IsoDate | None = None
+    due_date: IsoDate | None = None
+    items: list[LineItemInput] | None = Field(default=None, min_length=1, max_length=500)
+    notes: str | None = Field(default=None, max_length=10_000)
+    currency: Currency | None = None
+    status: Literal["draft", "sent", "cancelled"] | None = None
+
+
+def _visible(principal: Principal) -> Any:
+    return (Invoice.team_id == principal.team_id) & col(Invoice.deleted_at).is_(None)
+
+
+async def list_invoices(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    status: str | None = None,
+    search: str | None = None,
+    customer_id: int | None = None,
+    sort: str | None = None,
+    page: int | None = None,
+    per_page: int | None = None,
+) -> Page[Invoice]:
+    """Newest first unless ``sort`` (a field, ``-`` for descending) says otherwise."""
+    stmt = select(Invoice).where(_visible(principal))
+    if status:
+        stmt = stmt.where(_status_filter(status))
+    if customer_id is not None:
+        stmt = stmt.where(Invoice.customer_id == customer_id)
+    if search:
+        pattern = like_pattern(search)
+        stmt = stmt.join(Customer, Customer.id == Invoice.customer_id).where(
+            or_(
+                col(Invoice.invoice_number).ilike(pattern, escape="\\"),
+                col(Customer.company_name).ilike(pattern, escape="\\"),
+                col(Customer.contact_name).ilike(pattern, escape="\\"),
+            )
+        )
+    stmt = stmt.order_by(*_ordering(sort))
+    return await paginate(session, stmt, page=page, per_page=per_page)
+
+
+def _status_filter(status: str) -> Any:
+    if status not in STATUSES:
+        raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
+    stored = col(Invoice.status)
+    if status == "overdue":
+        return stored.in_(OPEN_STATUSES) & (col(Invoice.due_date) < today())
+    if status in OPEN_STATUSES:
+        return (stored == status) & (col(Invoice.due_date) >= today())
+    return stored == status
+
+
+def _ordering(sort: str | None) -> list[Any]:
+    if not sort:
+        return [col(Invoice.id).desc()]
+    name = sort.removeprefix("-")
+    if name not in SORTS:
+        raise ValidationFailed.on(
+            "sort", f"Must be one of: {', '.join(SORTS)} (prefix - to reverse)."
+        )
+    column = col(SORTS[name])
+    tiebreak = col(Invoice.id)
+    if sort.startswith("-"):
+        return [column.desc(), tiebreak.desc()]
+    return [column.asc(), tiebreak.asc()]
+
+
+async def find_invoice(
+    *, session: AsyncSession, principal: Principal, invoice_id: int, for_update: bool = False
+) -> Invoice | None:
+    """The team's live invoice with this id, or None (another team's id included)."""
+    stmt = select(Invoice).where(_visible(principal), Invoice.id == invoice_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_invoice(
+    *, session: AsyncSession, principal: Principal, invoice_id: int, for_update: bool = False
+) -> Invoice:
+    invoice = await find_invoice(
+        session=session, principal=principal, invoice_id=invoice_id, for_update=for_update
+    )
+    if invoice is None:
+        raise NotFound("Invoice not found.")
+    return invoice
+
+
+async def create_invoice(*, session: AsyncSession, principal: Principal, data: Any) -> Invoice:
+    """A draft invoice with its lines, numbered INV-0001, INV-0002, ... per team."""
+    require_writer(principal)
+    payload = parse(InvoiceCreate, data)
+    customer = await _customer_for(session, principal, payload.customer_id)
+    team = await session.get(Team, principal.team_id)
+    assert team is not None
+    issue_date = payload.issue_date or today()
+    due_date = payload.due_date or issue_date + timedelta(days=team.payment_terms_days)
+    # The number is taken last: it holds the team row lock until commit (see numbering).
+    number = await next_number(session, team_id=principal.team_id, counter="invoice_seq")
+    invoice = Invoice(
+        team_id=principal.team_id,
+        customer_id=customer.id,
+        number=number,
+        invoice_number=format_number("INV", number),
+        status="draft",
+        currency=payload.currency or customer.currency,
+        issue_date=issue_date,
+        due_date=due_date,
+        notes=payload.notes,
+    )
+    session.add(invoice)
+    await session.flush()
+    await _replace_items(session, invoice, payload.items)
+    return invoice
+
+
+async def update_invoice(
+    *, session: AsyncSession, principal: Principal, invoice_id: int, data: Any
+) -> Invoice:
+    """Change the fields sent; paid and cancelled invoices are final."""
+    require_writer(principal)
+    invoice = await get_invoice(
+        session=session, principal=principal, invoice_id=invoice_id, for_update=True
+    )
+    _ensure_editable(invoice)
+    changes = sent_fields(parse(InvoiceUpdate, data))
+    errors: dict[str, list[str]] = {}
+    for name in ("customer_id", "issue_date", "due_date", "items", "currency"):
+        if name in changes and changes[name] is None:
+            errors[name] = [f"The {name} field cannot be null."]
+    if errors:
+        raise ValidationFailed(errors)
+    issue_date = changes.get("issue_date", invoice.issue_date)
+    due_date = changes.get("due_date", invoice.due_date)
+    if due_date < issue_date:
+        raise ValidationFailed.on("due_date", "The due date must not be before the issue date.")
+    if "customer_id" in changes:
+        customer = await _customer_for(session, principal, changes["customer_id"])
+        invoice.customer_id = customer.id  # type: ignore[assignment]
+    for name in ("issue_date", "due_date", "notes", "currency"):
+        if name in changes:
+            setattr(invoice, name, changes[name])
+    if "items" in changes:
+        await _replace_items(session, invoice, changes["items"])
+        if invoice.total < invoice.amount_paid:
+            raise ValidationFailed.on("items", "The new total is below the amount already paid.")
+    if changes.get("status") is not None:
+        _transition(invoice, changes["status"])
+    invoice.updated_at = utcnow()
+    await session.flush()
+    return invoice
+
+
+async def cancel_invoice(
+    *, session: AsyncSession, principal: Principal, invoice_id: int
+) -> Invoice:
+    require_writer(principal)
+    invoice = await get_invoice(
+        session=session, principal=principal, invoice_id=invoice_id, for_update=True
+    )
+    _ensure_editable(invoice)
+    _transition(invoice, "cancelled")
+    invoice.updated_at = utcnow()
+    await session.flush()
+    return invoice
+
+
+async def delete_invoice(
+    *, session: AsyncSession, principal: Principal, invoice_id: int
+) -> Invoice:
+    """Soft delete; a paid invoice is kept. Its number is never reused."""
+    require_writer(principal)
+    invoice = await get_invoice(
+        session=session, principal=principal, invoice_id=invoice_id, for_update=True
+    )
+    if invoice.status == "paid":
+        raise InvalidState("A paid invoice cannot be deleted.")
+    invoice.deleted_at = utcnow()
+    await session.flush()
+    return invoice
+
+
+def _ensure_editable(invoice: Invoice) -> None:
+    if invoice.status in ("paid", "cancelled"):
+        raise InvalidState(f"A {invoice.status} invoice cannot be changed.")
+
+
+def _transition(invoice: Invoice, target: str) -> None:
+    """The status moves an update may make: draft -> sent, and to cancelled."""
+    if target == invoice.status:
+        return
+    if target == "sent" and invoice.status == "draft":
+        invoice.status = "sent"
+        invoice.sent_at = utcnow()
+    elif target == "cancelled":
+        if invoice.amount_paid > ZERO:
+            raise InvalidState("An invoice with payments cannot be cancelled.")
+        invoice.status = "cancelled"
+    else:
+        raise InvalidState(f"An invoice cannot go from {invoice.status} to {target}.")
+
+
+async def _customer_for(session: AsyncSession, principal: Principal, customer_id: int) -> Customer:
+    customer = await customers.find_customer(
+        session=session, principal=principal, customer_id=customer_id
+    )
+    if customer is None:
+        raise ValidationFailed.on("customer_id", "No such customer in this team.")
+    return customer
+
+
+async def _replace_items(
+    session: AsyncSession, invoice: Invoice, lines: Sequence[LineItemInput]
+) -> list[InvoiceItem]:
+    """Write the lines and the totals computed from them."""
+    await session.execute(delete(InvoiceItem).where(col(InvoiceItem.invoice_id) == invoice.id))
+    items, line_sums = [], []
+    for position, line in enumerate(lines):
+        rate = line.tax_rate if line.tax_rate is not None else ZERO
+        totals = line_totals(line.quantity, line.unit_price, rate)
+        line_sums.append(totals)
+        items.append(
+            InvoiceItem(
+                invoice_id=invoice.id,  # type: ignore[arg-type]
+                position=position,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                tax_rate=rate,
+                amount=totals.amount,
+                tax_amount=totals.tax,
+            )
+        )
+    session.add_all(items)
+    summed = document_totals(line_sums)
+    invoice.subtotal, invoice.tax, invoice.total = summed.subtotal, summed.tax, summed.total
+    await session.flush()
+    return items
+
+
+# --- batch reads for the dataloaders (always scoped to the caller's team) -------------------
+
+
+async def items_by_invoice_ids(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+) -> list[list[InvoiceItem]]:
+    stmt = (
+        select(InvoiceItem)
+        .join(Invoice, Invoice.id == InvoiceItem.invoice_id)
+        .where(Invoice.team_id == principal.team_id, col(InvoiceItem.invoice_id).in_(ids))
+        .order_by(InvoiceItem.invoice_id, InvoiceItem.position)
+    )
+    grouped: dict[int, list[InvoiceItem]] = defaultdict(list)
+    for item in (await session.execute(stmt)).scalars():
+        grouped[item.invoice_id].append(item)
+    return [grouped.get(i, []) for i in ids]

@@ -1,0 +1,73 @@
+"""Pages of results: validated page parameters and the page object both APIs render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoiceflow.resolvers.errors import ValidationFailed
+
+T = TypeVar("T")
+
+DEFAULT_PER_PAGE = 15
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def last_page(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next_page(self) -> bool:
+        return self.page < self.last_page
+
+
+def page_params(page: int | None, per_page: int | None) -> tuple[int, int]:
+    """Defaults 1 and 15; ``per_page`` above 100 is clamped, below 1 is an error."""
+    page = 1 if page is None else page
+    per_page = DEFAULT_PER_PAGE if per_page is None else per_page
+    errors: dict[str, list[str]] = {}
+    if page < 1:
+        errors["page"] = ["Must be 1 or more."]
+    if per_page < 1:
+        errors["per_page"] = ["Must be 1 or more."]
+    if errors:
+        raise ValidationFailed(errors)
+    return page, min(per_page, MAX_PER_PAGE)
+
+
+async def paginate(
+    session: AsyncSession, stmt: Select[Any], *, page: int | None, per_page: int | None
+) -> Page[Any]:
+    """Run ``stmt`` (selecting one entity) for one page, counting in the same statement.
+
+    The total rides along as a window function, so a page costs one query; only a page
+    past the end (no rows to carry it) needs a separate count.
+    """
+    page, per_page = page_params(page, per_page)
+    counted = stmt.add_columns(func.count().over().label("_total"))
+    rows = (await session.execute(counted.limit(per_page).offset((page - 1) * per_page))).all()
+    if rows:
+        total = rows[0][-1]
+    elif page == 1:
+        total = 0
+    else:
+        count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = (await session.execute(count_stmt)).scalar_one()
+    return Page(items=[row[0] for row in rows], total=total, page=page, per_page=per_page)
+
+
+def like_pattern(term: str) -> str:
+    """A case-insensitive ``LIKE`` pattern matching ``term`` literally anywhere."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -1,0 +1,156 @@
+"""The /api/v1 ASGI app: match a row of the route table, run it, answer in the envelope."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from invoiceflow.context import Context, request_context
+from invoiceflow.failures import as_domain_error
+from invoiceflow.http import json_response, read_body
+from invoiceflow.ratelimit import rate_headers
+from invoiceflow.resolvers.errors import (
+    BadRequest,
+    DomainError,
+    MethodNotAllowed,
+    NotFound,
+    ValidationFailed,
+)
+from invoiceflow.resolvers.pagination import Page
+from invoiceflow.rest_compat.table import Body, RequestData, Route
+
+if TYPE_CHECKING:
+    from invoiceflow.app import Services
+
+
+def error_response(error: DomainError, headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"success": False, "error": error.code, "message": error.message}
+    if isinstance(error, ValidationFailed):
+        body["errors"] = error.fields
+    headers = dict(headers or {})
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return json_response(body, error.status, headers)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    pattern: re.Pattern[str]
+    routes: dict[str, Route]
+
+
+def _compile(routes: Sequence[Route]) -> list[_Compiled]:
+    by_path: dict[str, dict[str, Route]] = {}
+    for route in routes:
+        by_path.setdefault(route.path, {})[route.method] = route
+    compiled = []
+    for path, methods in by_path.items():
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
+        compiled.append(_Compiled(re.compile(f"^{regex}/?$"), methods))
+    return compiled
+
+
+class RestApp:
+    """Mounted at /api/v1. No business rules here: rows of the table name the resolvers."""
+
+    def __init__(self, services: Services, routes: Sequence[Route]) -> None:
+        self.services = services
+        self.routes = list(routes)
+        self._compiled = _compile(routes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = await self.handle(request)
+        await response(scope, receive, send)
+
+    def match(self, path: str, method: str) -> tuple[Route, dict[str, str]] | Response:
+        for entry in self._compiled:
+            found = entry.pattern.match(path)
+            if found is None:
+                continue
+            route = entry.routes.get(method)
+            if route is None:
+                allow = ", ".join(sorted(entry.routes))
+                return error_response(
+                    MethodNotAllowed(f"{method} is not allowed here; use {allow}."),
+                    {"Allow": allow},
+                )
+            return route, found.groupdict()
+        return error_response(NotFound(f"No route for {method} /api/v1{path}."))
+
+    async def handle(self, request: Request) -> Response:
+        # Under a Mount, "path" is the full path and "root_path" the mount prefix.
+        path = request.scope["path"].removeprefix(request.scope.get("root_path", "")) or "/"
+        matched = self.match(path, request.method)
+        if isinstance(matched, Response):
+            return matched
+        route, path_params = matched
+        try:
+            body = await _read_json_object(request) if _takes_body(route) else None
+            data = RequestData(path=path_params, query=request.query_params, body=body)
+            async with request_context(
+                self.services,
+                request.headers.get("authorization"),
+                write=route.writes,
+                request=request,
+            ) as ctx:
+                payload = await run(route, ctx, data)
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return error_response(as_domain_error(exc), rate_headers(request, exc))
+        return json_response(payload, route.status, rate_headers(request))
+
+
+async def run(route: Route, ctx: Context, data: RequestData) -> dict[str, Any]:
+    """Call the route's resolver and shape the answer into the success envelope."""
+    kwargs = {name: arg.read(data) for name, arg in route.args.items()}
+    result = await route.resolver(session=ctx.session, principal=ctx.principal, **kwargs)
+    payload: dict[str, Any] = {"success": True}
+    if route.many and isinstance(result, Page):
+        shape = route.shape
+        assert shape is not None
+        payload["data"] = list(await asyncio.gather(*(shape(ctx, item) for item in result.items)))
+        payload["meta"] = {
+            "current_page": result.page,
+            "per_page": result.per_page,
+            "total": result.total,
+            "last_page": result.last_page,
+        }
+    elif route.shape is not None:
+        if isinstance(result, list):
+            payload["data"] = list(await asyncio.gather(*(route.shape(ctx, r) for r in result)))
+        else:
+            payload["data"] = await route.shape(ctx, result)
+    message = route.message_for(result)
+    if message:
+        payload["message"] = message
+    return payload
+
+
+def _takes_body(route: Route) -> bool:
+    return any(isinstance(arg, Body) for arg in route.args.values())
+
+
+async def _read_json_object(request: Request) -> Any:
+    """The JSON object sent; numbers with a fraction are read as exact Decimals."""
+    raw = await read_body(request)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body

@@ -1,0 +1,118 @@
+"""The vocabulary of the REST route table: a route is a row of data.
+
+A row names the HTTP method and path, the resolver it calls, where each of the resolver's
+arguments comes from (path, query string or body), how the result is shaped, and the
+success status and message. The dispatcher and the OpenAPI document both read these rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from invoiceflow.context import Context
+from invoiceflow.resolvers.errors import NotFound, ValidationFailed
+
+Shape = Callable[[Context, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class RequestData:
+    path: Mapping[str, str]
+    query: Mapping[str, str]
+    body: Any
+
+
+class Arg:
+    """Where one resolver argument comes from."""
+
+    def read(self, request: RequestData) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class PathId(Arg):
+    name: str = "id"
+
+    def read(self, request: RequestData) -> int:
+        raw = request.path[self.name]
+        # A non-numeric id answers like any id that does not exist.
+        if not raw.isdigit() or len(raw) > 18:
+            raise NotFound()
+        return int(raw)
+
+
+@dataclass(frozen=True)
+class Query(Arg):
+    name: str
+    type: type = str
+    description: str = ""
+    enum: tuple[str, ...] = ()
+
+    def read(self, request: RequestData) -> Any:
+        raw = request.query.get(self.name)
+        if raw is None or raw == "":
+            return None
+        if self.type is int:
+            try:
+                return int(raw)
+            except ValueError:
+                raise ValidationFailed.on(self.name, "Must be an integer.") from None
+        if self.type is bool:
+            lowered = raw.lower()
+            if lowered in ("true", "1"):
+                return True
+            if lowered in ("false", "0"):
+                return False
+            raise ValidationFailed.on(self.name, "Must be true, false, 1 or 0.")
+        return raw
+
+
+@dataclass(frozen=True)
+class Body(Arg):
+    """The JSON body, handed to the resolver as a dict (it validates it)."""
+
+    schema: type | None = None
+
+    def read(self, request: RequestData) -> Any:
+        return request.body
+
+
+def paging() -> dict[str, Arg]:
+    return {
+        "page": Query("page", int, "Page number, from 1."),
+        "per_page": Query("per_page", int, "Results per page (default 15, at most 100)."),
+    }
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    resolver: Callable[..., Awaitable[Any]]
+    summary: str
+    args: dict[str, Arg] = field(default_factory=dict)
+    shape: Shape | None = None
+    status: int = 200
+    message: str | Callable[[Any], str] | None = None
+    # A list route returns a Page: ``shape`` applies to each item and ``meta`` is added.
+    many: bool = False
+    # The error statuses this route can answer beyond 401/429/5xx (for the OpenAPI document).
+    errors: tuple[int, ...] = ()
+    tag: str = ""
+
+    @property
+    def writes(self) -> bool:
+        return self.method not in ("GET", "HEAD")
+
+    def message_for(self, result: Any) -> str | None:
+        if callable(self.message):
+            return self.message(result)
+        return self.message
+
+
+def to_json_number(value: Decimal) -> float:
+    """Money in REST is a JSON number (API.md §2); exact up to 2 decimals as a float's repr."""
+    return float(value)

@@ -1,0 +1,41 @@
+"""GraphQL errors in the contract's form: ``extensions.code`` and, for validation, ``fields``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+
+from invoiceflow.failures import as_domain_error
+from invoiceflow.resolvers.errors import DomainError, ValidationFailed
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def field_path(name: str) -> str:
+    """``items.0.unit_price`` as GraphQL clients sent it: ``items.0.unitPrice``."""
+    return ".".join(camel(part) for part in name.split("."))
+
+
+def domain_error_json(error: DomainError, path: Any = None) -> dict[str, Any]:
+    extensions: dict[str, Any] = {"code": error.code.upper()}
+    if isinstance(error, ValidationFailed):
+        extensions["fields"] = {field_path(k): v for k, v in error.fields.items()}
+    body: dict[str, Any] = {"message": error.message, "extensions": extensions}
+    if path is not None:
+        body["path"] = path
+    return body
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    """One error of an execution result; unexpected ones are masked (and logged)."""
+    original = error.original_error
+    if original is None:
+        # The document itself is wrong (syntax, unknown field, limits): the client's to fix.
+        formatted = error.formatted
+        formatted["extensions"] = {"code": "BAD_REQUEST"}
+        return formatted
+    return domain_error_json(as_domain_error(original), error.path)

@@ -1,0 +1,124 @@
+"""The Mutation root: each field converts its input to a dict and calls one resolver."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from invoiceflow.context import Context
+from invoiceflow.resolvers import api_keys, customers, invoices, teams
+from invoiceflow.resolvers.errors import NotFound
+from invoiceflow.schema.inputs import (
+    CustomerInput,
+    CustomerUpdateInput,
+    InvoiceInput,
+    InvoiceUpdateInput,
+    TeamSettingsInput,
+    to_data,
+)
+from invoiceflow.schema.query import object_id
+from invoiceflow.schema.types import CustomerType, InvoiceType, NewApiKey, TeamType
+
+CtxInfo = Info[Context, None]
+
+
+def target(value: strawberry.ID) -> int:
+    """The id a mutation acts on; one that cannot exist is simply not found."""
+    found = object_id(value)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_invoice(self, info: CtxInfo, input: InvoiceInput) -> InvoiceType:
+        ctx = info.context
+        return await invoices.create_invoice(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, data=to_data(input)
+        )
+
+    @strawberry.mutation
+    async def update_invoice(
+        self, info: CtxInfo, id: strawberry.ID, input: InvoiceUpdateInput
+    ) -> InvoiceType:
+        ctx = info.context
+        return await invoices.update_invoice(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, invoice_id=target(id), data=to_data(input)
+        )
+
+    @strawberry.mutation
+    async def cancel_invoice(self, info: CtxInfo, id: strawberry.ID) -> InvoiceType:
+        ctx = info.context
+        return await invoices.cancel_invoice(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, invoice_id=target(id)
+        )
+
+    @strawberry.mutation
+    async def delete_invoice(self, info: CtxInfo, id: strawberry.ID) -> strawberry.ID:
+        ctx = info.context
+        deleted = await invoices.delete_invoice(
+            session=ctx.session, principal=ctx.principal, invoice_id=target(id)
+        )
+        return strawberry.ID(str(deleted.id))
+
+    @strawberry.mutation
+    async def create_customer(self, info: CtxInfo, input: CustomerInput) -> CustomerType:
+        ctx = info.context
+        return await customers.create_customer(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, data=to_data(input)
+        )
+
+    @strawberry.mutation
+    async def update_customer(
+        self, info: CtxInfo, id: strawberry.ID, input: CustomerUpdateInput
+    ) -> CustomerType:
+        ctx = info.context
+        return await customers.update_customer(  # type: ignore[return-value]
+            session=ctx.session,
+            principal=ctx.principal,
+            customer_id=target(id),
+            data=to_data(input),
+        )
+
+    @strawberry.mutation
+    async def delete_customer(self, info: CtxInfo, id: strawberry.ID) -> strawberry.ID:
+        ctx = info.context
+        deleted = await customers.delete_customer(
+            session=ctx.session, principal=ctx.principal, customer_id=target(id)
+        )
+        return strawberry.ID(str(deleted.id))
+
+    @strawberry.mutation
+    async def switch_team(self, info: CtxInfo, team_id: strawberry.ID) -> TeamType:
+        ctx = info.context
+        found = object_id(team_id)
+        if found is None:
+            raise NotFound("Team not found.")
+        return await teams.switch_team(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, data={"team_id": found}
+        )
+
+    @strawberry.mutation
+    async def update_team_settings(self, info: CtxInfo, input: TeamSettingsInput) -> TeamType:
+        ctx = info.context
+        return await teams.update_team_settings(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, data=to_data(input)
+        )
+
+    @strawberry.mutation
+    async def create_api_key(self, info: CtxInfo, name: str) -> NewApiKey:
+        ctx = info.context
+        key, plain = await api_keys.create_api_key(
+            session=ctx.session, principal=ctx.principal, data={"name": name}
+        )
+        return NewApiKey.of(key, plain)
+
+    @strawberry.mutation
+    async def revoke_api_key(self, info: CtxInfo, id: strawberry.ID) -> strawberry.ID:
+        ctx = info.context
+        key = await api_keys.revoke_api_key(
+            session=ctx.session, principal=ctx.principal, key_id=target(id)
+        )
+        return strawberry.ID(str(key.id))

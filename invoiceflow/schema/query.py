@@ -1,0 +1,110 @@
+"""The Query root: each field calls one resolver."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from invoiceflow.context import Context
+from invoiceflow.resolvers import api_keys, customers, invoices, teams
+from invoiceflow.schema.types import (
+    ApiKeyType,
+    CustomerPage,
+    CustomerType,
+    InvoicePage,
+    InvoiceStatus,
+    InvoiceType,
+    TeamType,
+    UserType,
+)
+
+CtxInfo = Info[Context, None]
+
+
+def object_id(value: strawberry.ID | None) -> int | None:
+    """An ID argument as the integer id it names, or None when it cannot name one."""
+    if value is None:
+        return None
+    text = str(value)
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def me(self, info: CtxInfo) -> UserType:
+        ctx = info.context
+        return await teams.get_user(session=ctx.session, principal=ctx.principal)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def teams(self, info: CtxInfo) -> list[TeamType]:
+        ctx = info.context
+        return await teams.list_teams(session=ctx.session, principal=ctx.principal)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def current_team(self, info: CtxInfo) -> TeamType:
+        ctx = info.context
+        return await teams.current_team(session=ctx.session, principal=ctx.principal)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def invoices(
+        self,
+        info: CtxInfo,
+        status: InvoiceStatus | None = None,
+        search: str | None = None,
+        customer_id: strawberry.ID | None = None,
+        sort: str | None = None,
+        page: int = 1,
+        per_page: int = 15,
+    ) -> InvoicePage:
+        ctx = info.context
+        if customer_id is not None and object_id(customer_id) is None:
+            customer_id = strawberry.ID("0")  # names no customer: an empty page
+        return await invoices.list_invoices(  # type: ignore[return-value]
+            session=ctx.session,
+            principal=ctx.principal,
+            status=status.value if status else None,
+            search=search,
+            customer_id=object_id(customer_id),
+            sort=sort,
+            page=page,
+            per_page=per_page,
+        )
+
+    @strawberry.field
+    async def invoice(self, info: CtxInfo, id: strawberry.ID) -> InvoiceType | None:
+        ctx = info.context
+        invoice_id = object_id(id)
+        if invoice_id is None:
+            return None
+        return await invoices.find_invoice(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, invoice_id=invoice_id
+        )
+
+    @strawberry.field
+    async def customers(
+        self, info: CtxInfo, search: str | None = None, page: int = 1, per_page: int = 15
+    ) -> CustomerPage:
+        ctx = info.context
+        return await customers.list_customers(  # type: ignore[return-value]
+            session=ctx.session,
+            principal=ctx.principal,
+            search=search,
+            page=page,
+            per_page=per_page,
+        )
+
+    @strawberry.field
+    async def customer(self, info: CtxInfo, id: strawberry.ID) -> CustomerType | None:
+        ctx = info.context
+        customer_id = object_id(id)
+        if customer_id is None:
+            return None
+        return await customers.find_customer(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, customer_id=customer_id
+        )
+
+    @strawberry.field
+    async def api_keys(self, info: CtxInfo) -> list[ApiKeyType]:
+        ctx = info.context
+        return await api_keys.list_api_keys(session=ctx.session, principal=ctx.principal)  # type: ignore[return-value]

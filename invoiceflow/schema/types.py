@@ -1,0 +1,245 @@
+"""Strawberry object types. Each resolves straight off the model returned by resolvers/.
+
+Scalar fields are plain attributes (sync, no per-row work); relations go through the
+request's dataloaders, so a list costs one statement per relation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from invoiceflow.context import Context
+from invoiceflow.models import ApiKey as ApiKeyModel
+from invoiceflow.models import Customer as CustomerModel
+from invoiceflow.models import Invoice as InvoiceModel
+from invoiceflow.models import InvoiceItem as InvoiceItemModel
+from invoiceflow.models import User as UserModel
+from invoiceflow.resolvers import teams
+from invoiceflow.resolvers.invoices import effective_status
+from invoiceflow.resolvers.pagination import Page
+from invoiceflow.resolvers.teams import TeamView
+
+
+@strawberry.enum
+class InvoiceStatus(Enum):
+    DRAFT = "draft"
+    SENT = "sent"
+    PARTIAL = "partial"
+    PAID = "paid"
+    OVERDUE = "overdue"
+    CANCELLED = "cancelled"
+
+
+@strawberry.enum
+class TeamRole(Enum):
+    ADMIN = "admin"
+    MEMBER = "member"
+    VIEWER = "viewer"
+
+
+@strawberry.type
+class Plan:
+    name: str
+
+
+@strawberry.type(name="Team")
+class TeamType:
+    @strawberry.field
+    def id(self, root: strawberry.Parent[TeamView]) -> strawberry.ID:
+        return strawberry.ID(str(root.id))
+
+    @strawberry.field
+    def name(self, root: strawberry.Parent[TeamView]) -> str:
+        return root.name
+
+    @strawberry.field
+    def plan(self, root: strawberry.Parent[TeamView]) -> Plan:
+        return Plan(name=root.plan_name)
+
+    @strawberry.field
+    def role(self, root: strawberry.Parent[TeamView]) -> TeamRole:
+        return TeamRole(root.role)
+
+    @strawberry.field
+    def is_owner(self, root: strawberry.Parent[TeamView]) -> bool:
+        return root.is_owner
+
+    @strawberry.field
+    def is_current(self, root: strawberry.Parent[TeamView]) -> bool:
+        return root.is_current
+
+    @strawberry.field
+    def currency(self, root: strawberry.Parent[TeamView]) -> str:
+        return root.team.currency
+
+    @strawberry.field
+    def payment_terms_days(self, root: strawberry.Parent[TeamView]) -> int:
+        return root.team.payment_terms_days
+
+    @strawberry.field
+    def stripe_account_id(self, root: strawberry.Parent[TeamView]) -> str | None:
+        return root.team.stripe_account_id
+
+
+@strawberry.type(name="User")
+class UserType:
+    id: strawberry.ID
+    email: str
+    name: str | None
+
+    @strawberry.field
+    async def current_team(
+        self, root: strawberry.Parent[UserModel], info: Info[Context, None]
+    ) -> TeamType:
+        ctx = info.context
+        return await teams.current_team(session=ctx.session, principal=ctx.principal)  # type: ignore[return-value]
+
+
+@strawberry.type(name="InvoiceItem")
+class InvoiceItemType:
+    id: strawberry.ID
+    description: str
+    quantity: decimal.Decimal
+    unit_price: decimal.Decimal
+    tax_rate: decimal.Decimal
+    amount: decimal.Decimal
+
+    @strawberry.field
+    def tax(self, root: strawberry.Parent[InvoiceItemModel]) -> decimal.Decimal:
+        return root.tax_amount
+
+
+@strawberry.type(name="Invoice")
+class InvoiceType:
+    id: strawberry.ID
+    invoice_number: str
+    customer_id: strawberry.ID
+    subtotal: decimal.Decimal
+    tax: decimal.Decimal
+    total: decimal.Decimal
+    amount_paid: decimal.Decimal
+    balance_due: decimal.Decimal
+    currency: str
+    issue_date: dt.date
+    due_date: dt.date
+    notes: str | None
+    payment_link_url: str | None
+    sent_at: dt.datetime | None
+    paid_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @strawberry.field
+    def status(self, root: strawberry.Parent[InvoiceModel]) -> InvoiceStatus:
+        return InvoiceStatus(effective_status(root))
+
+    @strawberry.field
+    async def customer(
+        self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
+    ) -> CustomerType:
+        return await info.context.loaders.customer.load(root.customer_id)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def items(
+        self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
+    ) -> list[InvoiceItemType]:
+        return await info.context.loaders.invoice_items.load(root.id)  # type: ignore[return-value]
+
+
+@strawberry.type(name="Customer")
+class CustomerType:
+    id: strawberry.ID
+    company_name: str
+    contact_name: str | None
+    email: str | None
+    phone: str | None
+    address_line1: str | None
+    address_line2: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None
+    currency: str
+    notes: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @strawberry.field
+    async def total_invoiced(
+        self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
+    ) -> decimal.Decimal:
+        return await info.context.loaders.customer_total_invoiced.load(root.id)
+
+    @strawberry.field(description="The customer's invoices, newest first.")
+    async def invoices(
+        self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
+    ) -> list[InvoiceType]:
+        return await info.context.loaders.customer_invoices.load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The 10 newest invoices.")
+    async def recent_invoices(
+        self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
+    ) -> list[InvoiceType]:
+        return await info.context.loaders.customer_recent_invoices.load(root.id)  # type: ignore[return-value]
+
+
+@strawberry.type
+class PageInfo:
+    current_page: int
+    per_page: int
+    total: int
+    last_page: int
+    has_next_page: bool
+
+    @classmethod
+    def of(cls, page: Page[object]) -> PageInfo:
+        return cls(
+            current_page=page.page,
+            per_page=page.per_page,
+            total=page.total,
+            last_page=page.last_page,
+            has_next_page=page.has_next_page,
+        )
+
+
+@strawberry.type
+class InvoicePage:
+    items: list[InvoiceType]
+
+    @strawberry.field
+    def page_info(self, root: strawberry.Parent[Page[InvoiceModel]]) -> PageInfo:
+        return PageInfo.of(root)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class CustomerPage:
+    items: list[CustomerType]
+
+    @strawberry.field
+    def page_info(self, root: strawberry.Parent[Page[CustomerModel]]) -> PageInfo:
+        return PageInfo.of(root)  # type: ignore[arg-type]
+
+
+@strawberry.type(name="ApiKey")
+class ApiKeyType:
+    id: strawberry.ID
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+@strawberry.type
+class NewApiKey:
+    api_key: ApiKeyType
+    plain_key: str
+
+    @classmethod
+    def of(cls, key: ApiKeyModel, plain: str) -> NewApiKey:
+        return cls(api_key=key, plain_key=plain)  # type: ignore[arg-type]

@@ -1,0 +1,34 @@
+"""Configuration from the environment (API.md §5)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INVOICEFLOW_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./invoiceflow.db"
+    rate_limit: str = "60/minute"
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    mail_from: str = "invoices@localhost"
+    stripe_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("STRIPE_API_KEY", "INVOICEFLOW_STRIPE_API_KEY")
+    )
+    stripe_webhook_secret: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET", "INVOICEFLOW_STRIPE_WEBHOOK_SECRET"),
+    )
+    stripe_api_base: str | None = None
+    # Seconds to wait for a database connection or statement before answering 503.
+    db_timeout: float = 5.0
+    log_level: str = "INFO"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
