@@ -22,11 +22,17 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, timeout: float = 5.0, **kwargs: Any) -> AsyncEngine:
-    """Create the engine for ``url`` with the connection settings this project relies on."""
+def make_engine(
+    url: str, *, timeout: float = 5.0, sqlite_foreign_keys: bool = True, **kwargs: Any
+) -> AsyncEngine:
+    """Create the engine for ``url`` with the connection settings this project relies on.
+
+    Migrations turn SQLite's foreign keys off: batch mode rebuilds a table by dropping it,
+    and with foreign keys on, that drop would cascade into the rows that reference it.
+    """
     if is_sqlite(url):
         engine = create_async_engine(url, connect_args={"timeout": timeout}, **kwargs)
-        _configure_sqlite(engine, busy_ms=int(timeout * 1000))
+        _configure_sqlite(engine, busy_ms=int(timeout * 1000), foreign_keys=sqlite_foreign_keys)
         return engine
     connect_args = {
         "timeout": timeout,
@@ -38,7 +44,7 @@ def make_engine(url: str, *, timeout: float = 5.0, **kwargs: Any) -> AsyncEngine
     )
 
 
-def _configure_sqlite(engine: AsyncEngine, *, busy_ms: int) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, busy_ms: int, foreign_keys: bool) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -46,7 +52,7 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_ms: int) -> None:
         # Let us issue BEGIN ourselves (pysqlite's own transaction handling is off).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")

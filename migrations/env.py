@@ -33,9 +33,14 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 async def run_async_migrations() -> None:
-    engine = make_engine(database_url())
+    engine = make_engine(database_url(), sqlite_foreign_keys=False)
     async with engine.connect() as connection:
         await connection.run_sync(do_run_migrations)
+        if connection.dialect.name == "sqlite":
+            # Foreign keys were off while tables were rebuilt: prove nothing was left dangling.
+            broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+            if broken:
+                raise RuntimeError(f"migration left dangling foreign keys: {broken[:5]}")
     await engine.dispose()
 
 

@@ -14,9 +14,27 @@ SQLModel.metadata.naming_convention = {
 }
 
 from invoiceflow.models.customer import Customer  # noqa: E402
-from invoiceflow.models.invoice import Invoice, InvoiceItem  # noqa: E402
+from invoiceflow.models.estimate import Estimate, EstimateItem  # noqa: E402
+from invoiceflow.models.invoice import Invoice, InvoiceItem, LineItemBase  # noqa: E402
+from invoiceflow.models.payment import Payment  # noqa: E402
+from invoiceflow.models.product import Product, StockMovement  # noqa: E402
 from invoiceflow.models.team import ApiKey, Membership, Team, User  # noqa: E402
 
 metadata = SQLModel.metadata
 
-__all__ = ["ApiKey", "Customer", "Invoice", "InvoiceItem", "Membership", "Team", "User", "metadata"]
+__all__ = [
+    "ApiKey",
+    "Customer",
+    "Estimate",
+    "EstimateItem",
+    "Invoice",
+    "InvoiceItem",
+    "LineItemBase",
+    "Membership",
+    "Payment",
+    "Product",
+    "StockMovement",
+    "Team",
+    "User",
+    "metadata",
+]

@@ -41,23 +41,30 @@ class Invoice(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The estimate this invoice was converted from, if any.
+    estimate_id: int | None = Field(default=None, foreign_key="estimates.id")
 
     @property
     def balance_due(self) -> Decimal:
         return self.total - self.amount_paid
 
 
-class InvoiceItem(SQLModel, table=True):
-    __tablename__ = "invoice_items"
-    __table_args__ = (Index("ix_invoice_items_invoice_id", "invoice_id", "position"),)
+class LineItemBase(SQLModel):
+    """The columns every document line has (invoices and estimates)."""
 
-    id: int | None = Field(default=None, primary_key=True)
-    invoice_id: int = Field(foreign_key="invoices.id", ondelete="CASCADE")
     position: int
-    product_id: int | None = Field(default=None)
+    product_id: int | None = Field(default=None, foreign_key="products.id")
     description: str
     quantity: Decimal = Field(sa_type=Money(4))
     unit_price: Decimal = Field(sa_type=Money(4))
     tax_rate: Decimal = Field(default=Decimal("0"), sa_type=Money(4))
     amount: Decimal = Field(sa_type=Money(2))
     tax_amount: Decimal = Field(sa_type=Money(2))
+
+
+class InvoiceItem(LineItemBase, table=True):
+    __tablename__ = "invoice_items"
+    __table_args__ = (Index("ix_invoice_items_invoice_id", "invoice_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoices.id", ondelete="CASCADE")
