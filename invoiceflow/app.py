@@ -63,8 +63,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def not_found(request: Request, _exc: Exception) -> Response:
         return error_response(NotFound(f"No route for {request.method} {request.url.path}."))
 
-    async def not_allowed(request: Request, _exc: Exception) -> Response:
-        return error_response(MethodNotAllowed(f"{request.method} is not allowed here."))
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        # Starlette names the allowed methods on the exception; a 405 must carry them (API.md §2).
+        allow = (getattr(exc, "headers", None) or {}).get("Allow")
+        return error_response(
+            MethodNotAllowed(f"{request.method} is not allowed here."),
+            {"Allow": allow} if allow else None,
+        )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -13,8 +13,16 @@ from typing import Any
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoiceflow.models import Customer, Invoice, InvoiceItem
-from invoiceflow.resolvers import customers, invoices
+from invoiceflow.models import (
+    Customer,
+    EstimateItem,
+    Invoice,
+    InvoiceItem,
+    Payment,
+    Product,
+    StockMovement,
+)
+from invoiceflow.resolvers import customers, estimates, invoices, payments, products
 from invoiceflow.resolvers.principal import Principal
 
 BatchRead = Callable[..., Awaitable[list[Any]]]
@@ -47,4 +55,22 @@ class Loaders:
         )
         self.customer_total_invoiced: DataLoader[int, Decimal] = _loader(
             session, principal, customers.total_invoiced_by_customer_ids
+        )
+        self.invoice: DataLoader[int, Invoice | None] = _loader(
+            session, principal, invoices.invoices_by_ids
+        )
+        self.invoice_payments: DataLoader[int, list[Payment]] = _loader(
+            session, principal, payments.payments_by_invoice_ids
+        )
+        self.customer_payments: DataLoader[int, list[Payment]] = _loader(
+            session, principal, payments.payments_by_customer_ids
+        )
+        self.product: DataLoader[int, Product | None] = _loader(
+            session, principal, products.products_by_ids
+        )
+        self.stock_movements: DataLoader[int, list[StockMovement]] = _loader(
+            session, principal, products.movements_by_product_ids
+        )
+        self.estimate_items: DataLoader[int, list[EstimateItem]] = _loader(
+            session, principal, estimates.items_by_estimate_ids
         )

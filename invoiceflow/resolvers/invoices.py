@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -17,7 +17,8 @@ from invoiceflow.models import Customer, Invoice, InvoiceItem, Team
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
-from invoiceflow.resolvers.money import ZERO, document_totals, line_totals
+from invoiceflow.resolvers.lines import MAX_LINES, LineItemInput, write_lines
+from invoiceflow.resolvers.money import ZERO
 from invoiceflow.resolvers.numbering import format_number, next_number
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
 from invoiceflow.resolvers.principal import Principal, require_writer
@@ -25,9 +26,6 @@ from invoiceflow.resolvers.validation import (
     Currency,
     Input,
     IsoDate,
-    Price,
-    Quantity,
-    TaxRate,
     parse,
     sent_fields,
 )
@@ -56,18 +54,11 @@ def effective_status(invoice: Invoice, on: date | None = None) -> str:
     return invoice.status
 
 
-class LineItemInput(Input):
-    description: str = Field(min_length=1, max_length=2000)
-    quantity: Quantity
-    unit_price: Price
-    tax_rate: TaxRate | None = None
-
-
 class InvoiceCreate(Input):
     customer_id: int
     issue_date: IsoDate | None = None
     due_date: IsoDate | None = None
-    items: list[LineItemInput] = Field(min_length=1, max_length=500)
+    items: list[LineItemInput] = Field(min_length=1, max_length=MAX_LINES)
     notes: str | None = Field(default=None, max_length=10_000)
     currency: Currency | None = None
     status: Literal["draft"] | None = None
@@ -87,7 +78,7 @@ class InvoiceUpdate(Input):
     customer_id: int | None = None
     issue_date: IsoDate | None = None
     due_date: IsoDate | None = None
-    items: list[LineItemInput] | None = Field(default=None, min_length=1, max_length=500)
+    items: list[LineItemInput] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
     notes: str | None = Field(default=None, max_length=10_000)
     currency: Currency | None = None
     status: Literal["draft", "sent", "cancelled"] | None = None
@@ -178,12 +169,40 @@ async def create_invoice(*, session: AsyncSession, principal: Principal, data: A
     """A draft invoice with its lines, numbered INV-0001, INV-0002, ... per team."""
     require_writer(principal)
     payload = parse(InvoiceCreate, data)
-    customer = await _customer_for(session, principal, payload.customer_id)
+    customer = await customer_for(session, principal, payload.customer_id)
     team = await session.get(Team, principal.team_id)
     assert team is not None
     issue_date = payload.issue_date or today()
     due_date = payload.due_date or issue_date + timedelta(days=team.payment_terms_days)
-    # The number is taken last: it holds the team row lock until commit (see numbering).
+    if due_date < issue_date:  # the model checks this only when both dates are sent
+        raise ValidationFailed.on("due_date", "The due date must not be before the issue date.")
+    invoice = await open_invoice(
+        session,
+        principal,
+        customer=customer,
+        currency=payload.currency or customer.currency,
+        issue_date=issue_date,
+        due_date=due_date,
+        notes=payload.notes,
+    )
+    await _replace_items(session, principal, invoice, payload.items)
+    return invoice
+
+
+async def open_invoice(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    customer: Customer,
+    currency: str,
+    issue_date: date,
+    due_date: date,
+    notes: str | None,
+    estimate_id: int | None = None,
+) -> Invoice:
+    """A new numbered draft invoice, without lines yet."""
+    assert customer.id is not None
+    # Taking the number locks the team row until commit (see numbering): keep it late.
     number = await next_number(session, team_id=principal.team_id, counter="invoice_seq")
     invoice = Invoice(
         team_id=principal.team_id,
@@ -191,14 +210,14 @@ async def create_invoice(*, session: AsyncSession, principal: Principal, data: A
         number=number,
         invoice_number=format_number("INV", number),
         status="draft",
-        currency=payload.currency or customer.currency,
+        currency=currency,
         issue_date=issue_date,
         due_date=due_date,
-        notes=payload.notes,
+        notes=notes,
+        estimate_id=estimate_id,
     )
     session.add(invoice)
     await session.flush()
-    await _replace_items(session, invoice, payload.items)
     return invoice
 
 
@@ -223,13 +242,13 @@ async def update_invoice(
     if due_date < issue_date:
         raise ValidationFailed.on("due_date", "The due date must not be before the issue date.")
     if "customer_id" in changes:
-        customer = await _customer_for(session, principal, changes["customer_id"])
+        customer = await customer_for(session, principal, changes["customer_id"])
         invoice.customer_id = customer.id  # type: ignore[assignment]
     for name in ("issue_date", "due_date", "notes", "currency"):
         if name in changes:
             setattr(invoice, name, changes[name])
     if "items" in changes:
-        await _replace_items(session, invoice, changes["items"])
+        await _replace_items(session, principal, invoice, changes["items"])
         if invoice.total < invoice.amount_paid:
             raise ValidationFailed.on("items", "The new total is below the amount already paid.")
     if changes.get("status") is not None:
@@ -288,7 +307,7 @@ def _transition(invoice: Invoice, target: str) -> None:
         raise InvalidState(f"An invoice cannot go from {invoice.status} to {target}.")
 
 
-async def _customer_for(session: AsyncSession, principal: Principal, customer_id: int) -> Customer:
+async def customer_for(session: AsyncSession, principal: Principal, customer_id: int) -> Customer:
     customer = await customers.find_customer(
         session=session, principal=principal, customer_id=customer_id
     )
@@ -298,32 +317,13 @@ async def _customer_for(session: AsyncSession, principal: Principal, customer_id
 
 
 async def _replace_items(
-    session: AsyncSession, invoice: Invoice, lines: Sequence[LineItemInput]
-) -> list[InvoiceItem]:
+    session: AsyncSession, principal: Principal, invoice: Invoice, lines: Sequence[LineItemInput]
+) -> None:
     """Write the lines and the totals computed from them."""
-    await session.execute(delete(InvoiceItem).where(col(InvoiceItem.invoice_id) == invoice.id))
-    items, line_sums = [], []
-    for position, line in enumerate(lines):
-        rate = line.tax_rate if line.tax_rate is not None else ZERO
-        totals = line_totals(line.quantity, line.unit_price, rate)
-        line_sums.append(totals)
-        items.append(
-            InvoiceItem(
-                invoice_id=invoice.id,  # type: ignore[arg-type]
-                position=position,
-                description=line.description,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                tax_rate=rate,
-                amount=totals.amount,
-                tax_amount=totals.tax,
-            )
-        )
-    session.add_all(items)
-    summed = document_totals(line_sums)
-    invoice.subtotal, invoice.tax, invoice.total = summed.subtotal, summed.tax, summed.total
+    assert invoice.id is not None
+    totals = await write_lines(session, principal, InvoiceItem, {"invoice_id": invoice.id}, lines)
+    invoice.subtotal, invoice.tax, invoice.total = totals.subtotal, totals.tax, totals.total
     await session.flush()
-    return items
 
 
 # --- batch reads for the dataloaders (always scoped to the caller's team) -------------------
@@ -342,3 +342,12 @@ async def items_by_invoice_ids(
     for item in (await session.execute(stmt)).scalars():
         grouped[item.invoice_id].append(item)
     return [grouped.get(i, []) for i in ids]
+
+
+async def invoices_by_ids(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+) -> list[Invoice | None]:
+    """Invoices by id, deleted ones included (a payment still names its invoice)."""
+    stmt = select(Invoice).where(Invoice.team_id == principal.team_id, col(Invoice.id).in_(ids))
+    found = {invoice.id: invoice for invoice in (await session.execute(stmt)).scalars()}
+    return [found.get(i) for i in ids]

@@ -1,175 +1,150 @@
-"""The /api/v1 route table: every REST route as one row (see table.py)."""
+"""The /api/v1 route table: every REST route as one row (see table.py).
+
+Rows name resolvers; nothing here decides anything. ``PUT`` and ``PATCH`` are both partial
+updates (API.md §2), so each update is listed under both methods.
+"""
 
 from __future__ import annotations
 
-from invoiceflow.resolvers import customers, invoices, teams
+from typing import Any
+
+from invoiceflow.resolvers import customers, estimates, invoices, payments, products, teams
 from invoiceflow.resolvers.customers import CustomerCreate, CustomerUpdate
+from invoiceflow.resolvers.estimates import EstimateCreate, EstimateUpdate
 from invoiceflow.resolvers.invoices import SORTS, STATUSES, InvoiceCreate, InvoiceUpdate
+from invoiceflow.resolvers.payments import PaymentInput
+from invoiceflow.resolvers.products import ProductCreate, ProductUpdate, StockAdjustment
 from invoiceflow.resolvers.teams import SwitchInput, TeamSettingsInput
 from invoiceflow.rest_compat import shapes
 from invoiceflow.rest_compat.table import Body, PathId, Query, Route, paging
 
 INVOICE = "/invoices/{id}"
 CUSTOMER = "/customers/{id}"
+PRODUCT = "/products/{id}"
+ESTIMATE = "/estimates/{id}"
 
+READ_ONE = (404,)
+CREATE = (400, 403, 422)
+UPDATE = (400, 403, 404, 409, 422)
+DELETE = (403, 404, 409)
+
+
+def updates(path: str, resolver: Any, summary: str, **row: Any) -> tuple[Route, Route]:
+    """The same partial update under PUT and PATCH."""
+    return (
+        Route("PUT", path, resolver, summary, **row),
+        Route("PATCH", path, resolver, summary, **row),
+    )
+
+
+# fmt: off
 ROUTES: tuple[Route, ...] = (
-    # --- invoices -----------------------------------------------------------------------
-    Route(
-        "GET",
-        "/invoices",
-        invoices.list_invoices,
-        "List invoices",
-        args={
-            "status": Query("status", str, "Filter by status.", enum=STATUSES),
-            "search": Query("search", str, "Invoice number or customer name contains."),
-            "customer_id": Query("customer_id", int, "Only this customer's invoices."),
-            "sort": Query(
-                "sort",
-                str,
-                "Sort field, '-' prefix for descending.",
-                enum=tuple(SORTS) + tuple(f"-{s}" for s in SORTS),
-            ),
-            **paging(),
-        },
-        shape=shapes.invoice_summary,
-        many=True,
-        errors=(422,),
-        tag="Invoices",
-    ),
-    Route(
-        "POST",
-        "/invoices",
-        invoices.create_invoice,
-        "Create an invoice",
-        args={"data": Body(InvoiceCreate)},
-        shape=shapes.invoice_detail,
-        status=201,
-        message="Invoice created",
-        errors=(400, 403, 422),
-        tag="Invoices",
-    ),
-    Route(
-        "GET",
-        INVOICE,
-        invoices.get_invoice,
-        "Get invoice details",
-        args={"invoice_id": PathId()},
-        shape=shapes.invoice_detail,
-        errors=(404,),
-        tag="Invoices",
-    ),
-    *(
-        Route(
-            method,
-            INVOICE,
-            invoices.update_invoice,
-            "Update an invoice (partial)",
-            args={"invoice_id": PathId(), "data": Body(InvoiceUpdate)},
-            shape=shapes.invoice_detail,
-            message="Invoice updated",
-            errors=(400, 403, 404, 409, 422),
-            tag="Invoices",
-        )
-        for method in ("PUT", "PATCH")
-    ),
-    Route(
-        "DELETE",
-        INVOICE,
-        invoices.delete_invoice,
-        "Delete an invoice (soft)",
-        args={"invoice_id": PathId()},
-        message="Invoice deleted",
-        errors=(403, 404, 409),
-        tag="Invoices",
-    ),
-    # --- customers ----------------------------------------------------------------------
-    Route(
-        "GET",
-        "/customers",
-        customers.list_customers,
-        "List customers",
-        args={"search": Query("search", str, "Company, contact or email contains."), **paging()},
-        shape=shapes.customer_summary,
-        many=True,
-        errors=(422,),
-        tag="Customers",
-    ),
-    Route(
-        "POST",
-        "/customers",
-        customers.create_customer,
-        "Create a customer",
-        args={"data": Body(CustomerCreate)},
-        shape=shapes.customer_detail,
-        status=201,
-        message="Customer created",
-        errors=(400, 403, 422),
-        tag="Customers",
-    ),
-    Route(
-        "GET",
-        CUSTOMER,
-        customers.get_customer,
-        "Get a customer with recent invoices and payment history",
-        args={"customer_id": PathId()},
-        shape=shapes.customer_detail,
-        errors=(404,),
-        tag="Customers",
-    ),
-    *(
-        Route(
-            method,
-            CUSTOMER,
-            customers.update_customer,
-            "Update a customer (partial)",
-            args={"customer_id": PathId(), "data": Body(CustomerUpdate)},
-            shape=shapes.customer_detail,
-            message="Customer updated",
-            errors=(400, 403, 404, 422),
-            tag="Customers",
-        )
-        for method in ("PUT", "PATCH")
-    ),
-    Route(
-        "DELETE",
-        CUSTOMER,
-        customers.delete_customer,
-        "Delete a customer (soft)",
-        args={"customer_id": PathId()},
-        message="Customer deleted",
-        errors=(403, 404, 409),
-        tag="Customers",
-    ),
-    # --- teams --------------------------------------------------------------------------
-    Route("GET", "/teams", teams.list_teams, "List your teams", shape=shapes.team, tag="Teams"),
-    Route(
-        "GET",
-        "/teams/current",
-        teams.current_team,
-        "Get the current team",
-        shape=shapes.team,
-        tag="Teams",
-    ),
-    Route(
-        "PATCH",
-        "/teams/current",
-        teams.update_team_settings,
-        "Update the current team's settings (owner or admin)",
-        args={"data": Body(TeamSettingsInput)},
-        shape=shapes.team,
-        message="Team updated",
-        errors=(400, 403, 422),
-        tag="Teams",
-    ),
-    Route(
-        "POST",
-        "/teams/switch",
-        teams.switch_team,
-        "Switch the current team",
-        args={"data": Body(SwitchInput)},
-        shape=shapes.team,
-        message=lambda view: f"Switched to {view.name}",
-        errors=(400, 404, 422),
-        tag="Teams",
-    ),
+    # --- invoices -------------------------------------------------------------------------
+    Route("GET", "/invoices", invoices.list_invoices, "List invoices", args={
+        "status": Query("status", str, "Filter by status.", enum=STATUSES),
+        "search": Query("search", str, "Invoice number or customer name contains."),
+        "customer_id": Query("customer_id", int, "Only this customer's invoices."),
+        "sort": Query("sort", str, "Sort field; '-' prefix for descending.",
+                      enum=(*SORTS, *(f"-{s}" for s in SORTS))),
+        **paging(),
+    }, shape=shapes.invoice_summary, many=True, errors=(422,), tag="Invoices"),
+    Route("POST", "/invoices", invoices.create_invoice, "Create an invoice",
+          args={"data": Body(InvoiceCreate)}, shape=shapes.invoice_detail, status=201,
+          message="Invoice created", errors=CREATE, tag="Invoices"),
+    Route("GET", INVOICE, invoices.get_invoice, "Get invoice details",
+          args={"invoice_id": PathId()}, shape=shapes.invoice_detail, errors=READ_ONE,
+          tag="Invoices"),
+    *updates(INVOICE, invoices.update_invoice, "Update an invoice (partial)",
+             args={"invoice_id": PathId(), "data": Body(InvoiceUpdate)},
+             shape=shapes.invoice_detail, message="Invoice updated", errors=UPDATE,
+             tag="Invoices"),
+    Route("DELETE", INVOICE, invoices.delete_invoice, "Delete an invoice (soft)",
+          args={"invoice_id": PathId()}, message="Invoice deleted", errors=DELETE,
+          tag="Invoices"),
+    Route("POST", f"{INVOICE}/payments", payments.record_payment,
+          "Record a payment (an InvoiceFlow addition to the reference)",
+          args={"invoice_id": PathId(), "data": Body(PaymentInput)},
+          shape=shapes.payment_with_invoice, status=201, message="Payment recorded",
+          errors=UPDATE, tag="Invoices"),
+    # --- customers ------------------------------------------------------------------------
+    Route("GET", "/customers", customers.list_customers, "List customers", args={
+        "search": Query("search", str, "Company, contact or email contains."), **paging(),
+    }, shape=shapes.customer_summary, many=True, errors=(422,), tag="Customers"),
+    Route("POST", "/customers", customers.create_customer, "Create a customer",
+          args={"data": Body(CustomerCreate)}, shape=shapes.customer_detail, status=201,
+          message="Customer created", errors=CREATE, tag="Customers"),
+    Route("GET", CUSTOMER, customers.get_customer,
+          "Get a customer with recent invoices and payment history",
+          args={"customer_id": PathId()}, shape=shapes.customer_detail, errors=READ_ONE,
+          tag="Customers"),
+    *updates(CUSTOMER, customers.update_customer, "Update a customer (partial)",
+             args={"customer_id": PathId(), "data": Body(CustomerUpdate)},
+             shape=shapes.customer_detail, message="Customer updated",
+             errors=(400, 403, 404, 422), tag="Customers"),
+    Route("DELETE", CUSTOMER, customers.delete_customer,
+          "Delete a customer (soft; refused while it has unpaid invoices)",
+          args={"customer_id": PathId()}, message="Customer deleted", errors=DELETE,
+          tag="Customers"),
+    # --- products -------------------------------------------------------------------------
+    Route("GET", "/products", products.list_products, "List products and services", args={
+        "search": Query("search", str, "Name, SKU or description contains."),
+        "type": Query("type", str, "product or service.", enum=products.TYPES),
+        "active": Query("active", bool, "Only active (true) or inactive (false) ones."),
+        **paging(),
+    }, shape=shapes.product, many=True, errors=(422,), tag="Products"),
+    Route("POST", "/products", products.create_product, "Create a product or service",
+          args={"data": Body(ProductCreate)}, shape=shapes.product, status=201,
+          message="Product created", errors=CREATE, tag="Products"),
+    Route("GET", PRODUCT, products.get_product, "Get a product",
+          args={"product_id": PathId()}, shape=shapes.product, errors=READ_ONE,
+          tag="Products"),
+    *updates(PRODUCT, products.update_product, "Update a product (partial)",
+             args={"product_id": PathId(), "data": Body(ProductUpdate)},
+             shape=shapes.product, message="Product updated", errors=(400, 403, 404, 422),
+             tag="Products"),
+    Route("DELETE", PRODUCT, products.delete_product, "Delete a product (soft)",
+          args={"product_id": PathId()}, message="Product deleted", errors=(403, 404),
+          tag="Products"),
+    Route("POST", f"{PRODUCT}/adjust-stock", products.adjust_stock, "Adjust inventory",
+          args={"product_id": PathId(), "data": Body(StockAdjustment)},
+          shape=shapes.stock_adjusted, message="Stock adjusted", errors=UPDATE,
+          tag="Products"),
+    # --- estimates ------------------------------------------------------------------------
+    Route("GET", "/estimates", estimates.list_estimates, "List estimates", args={
+        "status": Query("status", str, "Filter by status.", enum=estimates.STATUSES),
+        "search": Query("search", str, "Estimate number or customer name contains."),
+        "customer_id": Query("customer_id", int, "Only this customer's estimates."),
+        **paging(),
+    }, shape=shapes.estimate_summary, many=True, errors=(422,), tag="Estimates"),
+    Route("POST", "/estimates", estimates.create_estimate, "Create an estimate",
+          args={"data": Body(EstimateCreate)}, shape=shapes.estimate_detail, status=201,
+          message="Estimate created", errors=CREATE, tag="Estimates"),
+    Route("GET", ESTIMATE, estimates.get_estimate, "Get an estimate",
+          args={"estimate_id": PathId()}, shape=shapes.estimate_detail, errors=READ_ONE,
+          tag="Estimates"),
+    *updates(ESTIMATE, estimates.update_estimate, "Update an estimate (partial)",
+             args={"estimate_id": PathId(), "data": Body(EstimateUpdate)},
+             shape=shapes.estimate_detail, message="Estimate updated", errors=UPDATE,
+             tag="Estimates"),
+    Route("DELETE", ESTIMATE, estimates.delete_estimate, "Delete an estimate (soft)",
+          args={"estimate_id": PathId()}, message="Estimate deleted", errors=(403, 404),
+          tag="Estimates"),
+    Route("POST", f"{ESTIMATE}/convert-to-invoice", estimates.convert_estimate,
+          "Convert to invoice", args={"estimate_id": PathId()}, shape=shapes.conversion,
+          status=201, message="Estimate converted to invoice", errors=(403, 404, 409),
+          tag="Estimates"),
+    # --- teams ----------------------------------------------------------------------------
+    Route("GET", "/teams", teams.list_teams, "List your teams", shape=shapes.team,
+          tag="Teams"),
+    Route("GET", "/teams/current", teams.current_team, "Get the current team",
+          shape=shapes.team, tag="Teams"),
+    Route("PATCH", "/teams/current", teams.update_team_settings,
+          "Update the current team's settings (owner or admin)",
+          args={"data": Body(TeamSettingsInput)}, shape=shapes.team, message="Team updated",
+          errors=(400, 403, 422), tag="Teams"),
+    Route("POST", "/teams/switch", teams.switch_team, "Switch the current team",
+          args={"data": Body(SwitchInput)}, shape=shapes.team,
+          message=lambda view: f"Switched to {view.name}", errors=(400, 404, 422),
+          tag="Teams"),
 )
+# fmt: on

@@ -1,0 +1,257 @@
+"""Estimates: list, create, get, update, soft delete, and conversion into an invoice."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem, Team
+from invoiceflow.models.types import utcnow
+from invoiceflow.resolvers import invoices
+from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
+from invoiceflow.resolvers.lines import MAX_LINES, LineItemInput, copy_lines, write_lines
+from invoiceflow.resolvers.numbering import format_number, next_number
+from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
+from invoiceflow.resolvers.principal import Principal, require_writer
+from invoiceflow.resolvers.validation import Currency, Input, IsoDate, parse, sent_fields
+
+STATUSES = ("draft", "sent", "approved", "rejected", "converted")
+
+
+class EstimateCreate(Input):
+    customer_id: int
+    issue_date: IsoDate | None = None
+    expiry_date: IsoDate | None = None
+    items: list[LineItemInput] = Field(min_length=1, max_length=MAX_LINES)
+    notes: str | None = Field(default=None, max_length=10_000)
+    currency: Currency | None = None
+    status: Literal["draft"] | None = None
+
+    @field_validator("expiry_date")
+    @classmethod
+    def _expiry_after_issue(cls, value: date | None, info: ValidationInfo) -> date | None:
+        issue = info.data.get("issue_date")
+        if value is not None and issue is not None and value < issue:
+            raise PydanticCustomError(
+                "date_order", "The expiry date must not be before the issue date."
+            )
+        return value
+
+
+class EstimateUpdate(Input):
+    customer_id: int | None = None
+    issue_date: IsoDate | None = None
+    expiry_date: IsoDate | None = None
+    items: list[LineItemInput] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    notes: str | None = Field(default=None, max_length=10_000)
+    currency: Currency | None = None
+    # Any status but "converted": that one only conversion sets.
+    status: Literal["draft", "sent", "approved", "rejected"] | None = None
+
+
+def _visible(principal: Principal) -> Any:
+    return (col(Estimate.team_id) == principal.team_id) & col(Estimate.deleted_at).is_(None)
+
+
+async def list_estimates(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    status: str | None = None,
+    search: str | None = None,
+    customer_id: int | None = None,
+    page: int | None = None,
+    per_page: int | None = None,
+) -> Page[Estimate]:
+    """Newest first; ``search`` matches the estimate number or the customer's name."""
+    stmt = select(Estimate).where(_visible(principal)).order_by(col(Estimate.id).desc())
+    if status:
+        if status not in STATUSES:
+            raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
+        stmt = stmt.where(col(Estimate.status) == status)
+    if customer_id is not None:
+        stmt = stmt.where(col(Estimate.customer_id) == customer_id)
+    if search:
+        pattern = like_pattern(search)
+        stmt = stmt.join(Customer, col(Customer.id) == col(Estimate.customer_id)).where(
+            or_(
+                col(Estimate.estimate_number).ilike(pattern, escape="\\"),
+                col(Customer.company_name).ilike(pattern, escape="\\"),
+                col(Customer.contact_name).ilike(pattern, escape="\\"),
+            )
+        )
+    return await paginate(session, stmt, page=page, per_page=per_page)
+
+
+async def find_estimate(
+    *, session: AsyncSession, principal: Principal, estimate_id: int, for_update: bool = False
+) -> Estimate | None:
+    stmt = select(Estimate).where(_visible(principal), col(Estimate.id) == estimate_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_estimate(
+    *, session: AsyncSession, principal: Principal, estimate_id: int, for_update: bool = False
+) -> Estimate:
+    estimate = await find_estimate(
+        session=session, principal=principal, estimate_id=estimate_id, for_update=for_update
+    )
+    if estimate is None:
+        raise NotFound("Estimate not found.")
+    return estimate
+
+
+async def create_estimate(*, session: AsyncSession, principal: Principal, data: Any) -> Estimate:
+    """A draft estimate with its lines, numbered EST-0001, EST-0002, ... per team."""
+    require_writer(principal)
+    payload = parse(EstimateCreate, data)
+    customer = await invoices.customer_for(session, principal, payload.customer_id)
+    issue_date = payload.issue_date or invoices.today()
+    if payload.expiry_date is not None and payload.expiry_date < issue_date:
+        raise ValidationFailed.on(
+            "expiry_date", "The expiry date must not be before the issue date."
+        )
+    number = await next_number(session, team_id=principal.team_id, counter="estimate_seq")
+    estimate = Estimate(
+        team_id=principal.team_id,
+        customer_id=customer.id,  # type: ignore[arg-type]
+        number=number,
+        estimate_number=format_number("EST", number),
+        status="draft",
+        currency=payload.currency or customer.currency,
+        issue_date=issue_date,
+        expiry_date=payload.expiry_date,
+        notes=payload.notes,
+    )
+    session.add(estimate)
+    await session.flush()
+    await _replace_items(session, principal, estimate, payload.items)
+    return estimate
+
+
+async def update_estimate(
+    *, session: AsyncSession, principal: Principal, estimate_id: int, data: Any
+) -> Estimate:
+    """Change the fields sent; a converted estimate is final."""
+    require_writer(principal)
+    estimate = await get_estimate(
+        session=session, principal=principal, estimate_id=estimate_id, for_update=True
+    )
+    if estimate.status == "converted":
+        raise InvalidState("A converted estimate cannot be changed.")
+    changes = sent_fields(parse(EstimateUpdate, data))
+    for name in ("customer_id", "issue_date", "items", "currency", "status"):
+        if name in changes and changes[name] is None:
+            raise ValidationFailed.on(name, f"The {name} field cannot be null.")
+    issue_date = changes.get("issue_date", estimate.issue_date)
+    expiry_date = changes.get("expiry_date", estimate.expiry_date)
+    if expiry_date is not None and expiry_date < issue_date:
+        raise ValidationFailed.on(
+            "expiry_date", "The expiry date must not be before the issue date."
+        )
+    if "customer_id" in changes:
+        customer = await invoices.customer_for(session, principal, changes["customer_id"])
+        estimate.customer_id = customer.id  # type: ignore[assignment]
+    for name in ("issue_date", "expiry_date", "notes", "currency", "status"):
+        if name in changes:
+            setattr(estimate, name, changes[name])
+    if "items" in changes:
+        await _replace_items(session, principal, estimate, changes["items"])
+    estimate.updated_at = utcnow()
+    await session.flush()
+    return estimate
+
+
+async def delete_estimate(
+    *, session: AsyncSession, principal: Principal, estimate_id: int
+) -> Estimate:
+    """Soft delete; an invoice converted from it keeps its own lines."""
+    require_writer(principal)
+    estimate = await get_estimate(
+        session=session, principal=principal, estimate_id=estimate_id, for_update=True
+    )
+    estimate.deleted_at = utcnow()
+    await session.flush()
+    return estimate
+
+
+async def convert_estimate(
+    *, session: AsyncSession, principal: Principal, estimate_id: int
+) -> Invoice:
+    """Copy the estimate into a new draft invoice and mark it converted, in one transaction.
+
+    The estimate row is locked first, so of concurrent conversions one wins and the
+    others find it already converted.
+    """
+    require_writer(principal)
+    estimate = await get_estimate(
+        session=session, principal=principal, estimate_id=estimate_id, for_update=True
+    )
+    if estimate.status == "converted":
+        raise InvalidState("This estimate has already been converted to an invoice.")
+    if estimate.status == "rejected":
+        raise InvalidState("A rejected estimate cannot be converted to an invoice.")
+    assert estimate.id is not None
+    customer = await session.get(Customer, estimate.customer_id)
+    team = await session.get(Team, principal.team_id)
+    assert customer is not None and team is not None
+    issue_date = invoices.today()
+    invoice = await invoices.open_invoice(
+        session,
+        principal,
+        customer=customer,
+        currency=estimate.currency,
+        issue_date=issue_date,
+        due_date=issue_date + timedelta(days=team.payment_terms_days),
+        notes=estimate.notes,
+        estimate_id=estimate.id,
+    )
+    assert invoice.id is not None
+    (source,) = await items_by_estimate_ids(session=session, principal=principal, ids=[estimate.id])
+    totals = await copy_lines(session, source, InvoiceItem, {"invoice_id": invoice.id})
+    invoice.subtotal, invoice.tax, invoice.total = totals.subtotal, totals.tax, totals.total
+    estimate.status = "converted"
+    estimate.converted_invoice_id = invoice.id
+    estimate.converted_at = utcnow()
+    estimate.updated_at = utcnow()
+    await session.flush()
+    return invoice
+
+
+async def _replace_items(
+    session: AsyncSession, principal: Principal, estimate: Estimate, lines: Sequence[LineItemInput]
+) -> None:
+    assert estimate.id is not None
+    totals = await write_lines(
+        session, principal, EstimateItem, {"estimate_id": estimate.id}, lines
+    )
+    estimate.subtotal, estimate.tax, estimate.total = totals.subtotal, totals.tax, totals.total
+    await session.flush()
+
+
+# --- batch reads for the dataloaders ---------------------------------------------------------
+
+
+async def items_by_estimate_ids(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+) -> list[list[EstimateItem]]:
+    stmt = (
+        select(EstimateItem)
+        .join(Estimate, col(Estimate.id) == col(EstimateItem.estimate_id))
+        .where(col(Estimate.team_id) == principal.team_id, col(EstimateItem.estimate_id).in_(ids))
+        .order_by(col(EstimateItem.estimate_id), col(EstimateItem.position))
+    )
+    grouped: dict[int, list[EstimateItem]] = defaultdict(list)
+    for item in (await session.execute(stmt)).scalars():
+        grouped[item.estimate_id].append(item)
+    return [grouped.get(i, []) for i in ids]

@@ -1,0 +1,128 @@
+"""Document lines (invoices and estimates): input, product defaults, totals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import Field
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from invoiceflow.models import LineItemBase, Product
+from invoiceflow.resolvers.errors import ValidationFailed
+from invoiceflow.resolvers.money import (
+    ZERO,
+    DocumentTotals,
+    LineTotals,
+    document_totals,
+    line_totals,
+)
+from invoiceflow.resolvers.principal import Principal
+from invoiceflow.resolvers.validation import Input, Price, Quantity, TaxRate
+
+ItemT = TypeVar("ItemT", bound=LineItemBase)
+
+MAX_LINES = 500
+
+
+class LineItemInput(Input):
+    """One line. With a ``product_id``, description, price and tax rate default from it."""
+
+    description: str | None = Field(default=None, min_length=1, max_length=2000)
+    quantity: Quantity
+    unit_price: Price | None = None
+    tax_rate: TaxRate | None = None
+    product_id: int | None = None
+
+
+async def write_lines(
+    session: AsyncSession,
+    principal: Principal,
+    item_type: type[ItemT],
+    parent: dict[str, int],
+    lines: Sequence[LineItemInput],
+) -> DocumentTotals:
+    """Replace the parent's lines with ``lines`` and return the document's totals."""
+    products = await _products(session, principal, [ln.product_id for ln in lines if ln.product_id])
+    errors: dict[str, list[str]] = {}
+    items: list[ItemT] = []
+    sums = []
+    for position, line in enumerate(lines):
+        product = products.get(line.product_id) if line.product_id else None
+        if line.product_id and product is None:
+            errors[f"items.{position}.product_id"] = ["No such product in this team."]
+            continue
+        description = line.description or (product.name if product else None)
+        unit_price = line.unit_price if line.unit_price is not None else _price(product)
+        if description is None:
+            errors[f"items.{position}.description"] = ["The description field is required."]
+        if unit_price is None:
+            errors[f"items.{position}.unit_price"] = ["The unit_price field is required."]
+        if description is None or unit_price is None:
+            continue
+        rate = line.tax_rate
+        if rate is None:
+            rate = product.tax_rate if product and product.tax_rate is not None else ZERO
+        totals = line_totals(line.quantity, unit_price, rate)
+        sums.append(totals)
+        items.append(
+            item_type(
+                **parent,
+                position=position,
+                product_id=line.product_id,
+                description=description,
+                quantity=line.quantity,
+                unit_price=unit_price,
+                tax_rate=rate,
+                amount=totals.amount,
+                tax_amount=totals.tax,
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    ((key, value),) = parent.items()
+    await session.execute(delete(item_type).where(col(getattr(item_type, key)) == value))
+    session.add_all(items)
+    await session.flush()
+    return document_totals(sums)
+
+
+def _price(product: Product | None) -> Any:
+    return product.price if product is not None else None
+
+
+async def _products(
+    session: AsyncSession, principal: Principal, ids: list[int | None]
+) -> dict[int | None, Product]:
+    if not ids:
+        return {}
+    stmt = select(Product).where(
+        col(Product.team_id) == principal.team_id,
+        col(Product.id).in_(ids),
+        col(Product.deleted_at).is_(None),
+    )
+    return {p.id: p for p in (await session.execute(stmt)).scalars()}
+
+
+async def copy_lines(
+    session: AsyncSession,
+    source: Sequence[LineItemBase],
+    item_type: type[ItemT],
+    parent: dict[str, int],
+) -> DocumentTotals:
+    """Copy existing lines verbatim onto a new document (estimate -> invoice)."""
+    fields = ("position", "product_id", "description", "quantity", "unit_price", "tax_rate")
+    items = [
+        item_type(
+            **parent,
+            **{f: getattr(line, f) for f in fields},
+            amount=line.amount,
+            tax_amount=line.tax_amount,
+        )
+        for line in source
+    ]
+    session.add_all(items)
+    await session.flush()
+    return document_totals([LineTotals(amount=i.amount, tax=i.tax_amount) for i in items])

@@ -1,0 +1,127 @@
+"""Payments against invoices: partial, then paid; never above the balance due."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from invoiceflow.models import Invoice, Payment
+from invoiceflow.models.types import utcnow
+from invoiceflow.resolvers import invoices
+from invoiceflow.resolvers.errors import InvalidState, ValidationFailed
+from invoiceflow.resolvers.money import ZERO
+from invoiceflow.resolvers.principal import Principal, require_writer
+from invoiceflow.resolvers.validation import Amount, Input, IsoDate, parse
+
+METHODS = ("bank_transfer", "card", "cash", "check", "stripe", "other")
+Method = Literal["bank_transfer", "card", "cash", "check", "stripe", "other"]
+
+
+class PaymentInput(Input):
+    amount: Amount
+    paid_at: IsoDate | None = None
+    method: Method = "other"
+    reference: str | None = Field(default=None, max_length=255)
+
+
+async def record_payment(
+    *, session: AsyncSession, principal: Principal, invoice_id: int, data: Any
+) -> Payment:
+    """Record money received for one of the team's invoices."""
+    require_writer(principal)
+    payload = parse(PaymentInput, data)
+    invoice = await invoices.get_invoice(
+        session=session, principal=principal, invoice_id=invoice_id, for_update=True
+    )
+    return await apply_payment(
+        session,
+        invoice,
+        amount=payload.amount,
+        paid_at=payload.paid_at or invoices.today(),
+        method=payload.method,
+        reference=payload.reference,
+        recorded_by=principal.user_id,
+    )
+
+
+async def apply_payment(
+    session: AsyncSession,
+    invoice: Invoice,
+    *,
+    amount: Decimal,
+    paid_at: date,
+    method: str,
+    reference: str | None,
+    recorded_by: int | None,
+) -> Payment:
+    """Add a payment to a locked invoice and move it to partial or paid.
+
+    Shared by the API and the Stripe webhook; the caller holds the invoice row lock.
+    """
+    assert invoice.id is not None
+    if invoice.status in ("draft", "cancelled"):
+        raise InvalidState(f"A {invoice.status} invoice takes no payments.")
+    if amount > invoice.balance_due:
+        raise ValidationFailed.on(
+            "amount", f"Must not exceed the balance due ({invoice.balance_due})."
+        )
+    payment = Payment(
+        team_id=invoice.team_id,
+        invoice_id=invoice.id,
+        amount=amount,
+        paid_at=paid_at,
+        method=method,
+        reference=reference,
+        recorded_by=recorded_by,
+    )
+    session.add(payment)
+    invoice.amount_paid += amount
+    if invoice.balance_due == ZERO:
+        invoice.status = "paid"
+        invoice.paid_at = utcnow()
+    else:
+        invoice.status = "partial"
+    invoice.updated_at = utcnow()
+    await session.flush()
+    return payment
+
+
+# --- batch reads for the dataloaders ---------------------------------------------------------
+
+
+async def payments_by_invoice_ids(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+) -> list[list[Payment]]:
+    stmt = (
+        select(Payment)
+        .where(col(Payment.team_id) == principal.team_id, col(Payment.invoice_id).in_(ids))
+        .order_by(col(Payment.id).desc())
+    )
+    grouped: dict[int, list[Payment]] = defaultdict(list)
+    for payment in (await session.execute(stmt)).scalars():
+        grouped[payment.invoice_id].append(payment)
+    return [grouped.get(i, []) for i in ids]
+
+
+async def payments_by_customer_ids(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+) -> list[list[Payment]]:
+    """Each customer's payment history, newest first (deleted invoices' payments included)."""
+    stmt = (
+        select(Payment, Invoice.customer_id)
+        .join(Invoice, col(Invoice.id) == col(Payment.invoice_id))
+        .where(col(Payment.team_id) == principal.team_id, col(Invoice.customer_id).in_(ids))
+        .order_by(col(Payment.paid_at).desc(), col(Payment.id).desc())
+    )
+    grouped: dict[int, list[Payment]] = defaultdict(list)
+    for payment, customer_id in (await session.execute(stmt)).all():
+        grouped[customer_id].append(payment)
+    return [grouped.get(i, []) for i in ids]

@@ -1,0 +1,235 @@
+"""Products and services, and atomic stock adjustments with a movement history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from invoiceflow.models import Product, StockMovement
+from invoiceflow.models.types import utcnow
+from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
+from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
+from invoiceflow.resolvers.principal import Principal, require_writer
+from invoiceflow.resolvers.validation import Input, Price, TaxRate, parse, sent_fields
+
+TYPES = ("product", "service")
+MAX_STOCK = 10**12
+
+
+class ProductFields(Input):
+    description: str | None = Field(default=None, max_length=10_000)
+    sku: str | None = Field(default=None, max_length=100)
+    price: Price | None = None
+    unit: str | None = Field(default=None, max_length=50)
+    active: bool | None = None
+    tax_rate: TaxRate | None = None
+
+
+class ProductCreate(ProductFields):
+    type: Literal["product", "service"] = "product"
+    name: str = Field(min_length=1, max_length=255)
+    stock_quantity: int | None = Field(default=None, ge=0, lt=MAX_STOCK)
+
+
+class ProductUpdate(ProductFields):
+    name: str = Field(default="", min_length=1, max_length=255)
+
+
+class StockAdjustment(Input):
+    adjustment: int = Field(gt=-MAX_STOCK, lt=MAX_STOCK)
+    reason: str | None = Field(default=None, max_length=500)
+
+    @field_validator("adjustment")
+    @classmethod
+    def _not_zero(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("Must not be zero.")
+        return value
+
+
+def _visible(principal: Principal) -> Any:
+    return (col(Product.team_id) == principal.team_id) & col(Product.deleted_at).is_(None)
+
+
+async def list_products(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    search: str | None = None,
+    type: str | None = None,
+    active: bool | None = None,
+    page: int | None = None,
+    per_page: int | None = None,
+) -> Page[Product]:
+    """Newest first; ``search`` matches name, SKU or description."""
+    stmt = select(Product).where(_visible(principal)).order_by(col(Product.id).desc())
+    if type is not None:
+        if type not in TYPES:
+            raise ValidationFailed.on("type", "Must be product or service.")
+        stmt = stmt.where(col(Product.type) == type)
+    if active is not None:
+        stmt = stmt.where(col(Product.active) == active)
+    if search:
+        pattern = like_pattern(search)
+        stmt = stmt.where(
+            or_(
+                col(Product.name).ilike(pattern, escape="\\"),
+                col(Product.sku).ilike(pattern, escape="\\"),
+                col(Product.description).ilike(pattern, escape="\\"),
+            )
+        )
+    return await paginate(session, stmt, page=page, per_page=per_page)
+
+
+async def find_product(
+    *, session: AsyncSession, principal: Principal, product_id: int
+) -> Product | None:
+    stmt = select(Product).where(_visible(principal), col(Product.id) == product_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_product(*, session: AsyncSession, principal: Principal, product_id: int) -> Product:
+    product = await find_product(session=session, principal=principal, product_id=product_id)
+    if product is None:
+        raise NotFound("Product not found.")
+    return product
+
+
+async def create_product(*, session: AsyncSession, principal: Principal, data: Any) -> Product:
+    """A product (with stock, default 0) or a service (no stock)."""
+    require_writer(principal)
+    payload = parse(ProductCreate, data)
+    if payload.type == "service" and payload.stock_quantity:
+        raise ValidationFailed.on("stock_quantity", "A service has no stock.")
+    fields = payload.model_dump(exclude_none=True)
+    if payload.type == "product":
+        fields["stock_quantity"] = payload.stock_quantity or 0
+    product = Product(team_id=principal.team_id, **fields)
+    session.add(product)
+    await session.flush()
+    if product.stock_quantity:
+        session.add(_movement(principal, product, product.stock_quantity, "Initial stock"))
+        await session.flush()
+    return product
+
+
+async def update_product(
+    *, session: AsyncSession, principal: Principal, product_id: int, data: Any
+) -> Product:
+    """Change the fields sent. Stock changes only through adjust-stock."""
+    require_writer(principal)
+    product = await get_product(session=session, principal=principal, product_id=product_id)
+    changes = sent_fields(parse(ProductUpdate, data))
+    for name in ("price", "active"):
+        if name in changes and changes[name] is None:
+            raise ValidationFailed.on(name, f"The {name} field cannot be null.")
+    for name, value in changes.items():
+        setattr(product, name, value)
+    product.updated_at = utcnow()
+    await session.flush()
+    return product
+
+
+async def delete_product(
+    *, session: AsyncSession, principal: Principal, product_id: int
+) -> Product:
+    """Soft delete: lines that name the product keep their own copy of its details."""
+    require_writer(principal)
+    product = await get_product(session=session, principal=principal, product_id=product_id)
+    product.deleted_at = utcnow()
+    await session.flush()
+    return product
+
+
+async def adjust_stock(
+    *, session: AsyncSession, principal: Principal, product_id: int, data: Any
+) -> Product:
+    """Add ``adjustment`` (negative to take away) to a product's stock, never below zero.
+
+    One conditional UPDATE does the check and the change together, so concurrent
+    adjustments can neither lose an update nor take the stock negative.
+    """
+    require_writer(principal)
+    payload = parse(StockAdjustment, data)
+    stock = col(Product.stock_quantity)
+    result = await session.execute(
+        update(Product)
+        .where(
+            _visible(principal),
+            col(Product.id) == product_id,
+            col(Product.type) == "product",
+            stock + payload.adjustment >= 0,
+        )
+        .values(stock_quantity=stock + payload.adjustment, updated_at=utcnow())
+        .returning(stock)
+        .execution_options(synchronize_session=False)
+    )
+    after = result.scalar_one_or_none()
+    if after is None:
+        product = await get_product(session=session, principal=principal, product_id=product_id)
+        if product.type != "product":
+            raise InvalidState("A service has no stock to adjust.")
+        raise ValidationFailed.on(
+            "adjustment", f"Only {product.stock_quantity} in stock: the stock cannot go below zero."
+        )
+    # The UPDATE above proved the product is the team's; reload it past the identity map.
+    product = await session.get(Product, product_id, populate_existing=True)
+    assert product is not None
+    session.add(_movement(principal, product, payload.adjustment, payload.reason, after))
+    await session.flush()
+    return product
+
+
+def _movement(
+    principal: Principal,
+    product: Product,
+    adjustment: int,
+    reason: str | None,
+    after: int | None = None,
+) -> StockMovement:
+    assert product.id is not None
+    return StockMovement(
+        team_id=principal.team_id,
+        product_id=product.id,
+        user_id=principal.user_id,
+        adjustment=adjustment,
+        reason=reason,
+        quantity_after=after if after is not None else product.stock_quantity or 0,
+    )
+
+
+# --- batch reads for the dataloaders ---------------------------------------------------------
+
+
+async def products_by_ids(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+) -> list[Product | None]:
+    """Products by id, deleted ones included (old lines still name them)."""
+    stmt = select(Product).where(
+        col(Product.team_id) == principal.team_id, col(Product.id).in_(ids)
+    )
+    found = {p.id: p for p in (await session.execute(stmt)).scalars()}
+    return [found.get(i) for i in ids]
+
+
+async def movements_by_product_ids(
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+) -> list[list[StockMovement]]:
+    """Each product's stock movements, newest first."""
+    stmt = (
+        select(StockMovement)
+        .where(
+            col(StockMovement.team_id) == principal.team_id, col(StockMovement.product_id).in_(ids)
+        )
+        .order_by(col(StockMovement.id).desc())
+    )
+    grouped: dict[int, list[StockMovement]] = defaultdict(list)
+    for movement in (await session.execute(stmt)).scalars():
+        grouped[movement.product_id].append(movement)
+    return [grouped.get(i, []) for i in ids]

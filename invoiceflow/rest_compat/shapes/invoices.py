@@ -1,0 +1,193 @@
+"""Invoices, customers and payments as REST shows them."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import TypedDict
+
+from invoiceflow.context import Context
+from invoiceflow.models import Customer, Invoice, Payment
+from invoiceflow.resolvers.invoices import effective_status
+from invoiceflow.rest_compat.shapes.common import (
+    CustomerRef,
+    LineItemOut,
+    PaymentOut,
+    customer_ref,
+    line_item,
+    payment,
+)
+
+
+class InvoiceSummary(TypedDict):
+    id: int
+    invoice_number: str
+    status: str
+    customer_id: int
+    customer: CustomerRef | None
+    subtotal: float
+    tax: float
+    total: float
+    amount_paid: float
+    balance_due: float
+    currency: str
+    issue_date: dt.date
+    due_date: dt.date
+    created_at: dt.datetime
+
+
+class InvoiceDetail(InvoiceSummary):
+    items: list[LineItemOut]
+    payments: list[PaymentOut]
+    notes: str | None
+    payment_link_url: str | None
+    estimate_id: int | None
+    sent_at: dt.datetime | None
+    paid_at: dt.datetime | None
+    updated_at: dt.datetime
+
+
+def _summary(invoice: Invoice, customer: CustomerRef | None) -> InvoiceSummary:
+    assert invoice.id is not None
+    return InvoiceSummary(
+        id=invoice.id,
+        invoice_number=invoice.invoice_number,
+        status=effective_status(invoice),
+        customer_id=invoice.customer_id,
+        customer=customer,
+        subtotal=float(invoice.subtotal),
+        tax=float(invoice.tax),
+        total=float(invoice.total),
+        amount_paid=float(invoice.amount_paid),
+        balance_due=float(invoice.balance_due),
+        currency=invoice.currency,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        created_at=invoice.created_at,
+    )
+
+
+async def invoice_summary(ctx: Context, invoice: Invoice) -> InvoiceSummary:
+    customer = await ctx.loaders.customer.load(invoice.customer_id)
+    return _summary(invoice, customer_ref(customer))
+
+
+async def invoice_detail(ctx: Context, invoice: Invoice) -> InvoiceDetail:
+    assert invoice.id is not None
+    customer, lines, paid = await asyncio.gather(
+        ctx.loaders.customer.load(invoice.customer_id),
+        ctx.loaders.invoice_items.load(invoice.id),
+        ctx.loaders.invoice_payments.load(invoice.id),
+    )
+    return InvoiceDetail(
+        **_summary(invoice, customer_ref(customer, full=True)),
+        items=[line_item(line, line.id) for line in lines],
+        payments=[payment(p) for p in paid],
+        notes=invoice.notes,
+        payment_link_url=invoice.payment_link_url,
+        estimate_id=invoice.estimate_id,
+        sent_at=invoice.sent_at,
+        paid_at=invoice.paid_at,
+        updated_at=invoice.updated_at,
+    )
+
+
+class PaymentWithInvoice(PaymentOut):
+    invoice: InvoiceDetail
+
+
+async def payment_with_invoice(ctx: Context, row: Payment) -> PaymentWithInvoice:
+    invoice = await ctx.loaders.invoice.load(row.invoice_id)
+    assert invoice is not None
+    return PaymentWithInvoice(**payment(row), invoice=await invoice_detail(ctx, invoice))
+
+
+class CustomerSummary(TypedDict):
+    id: int
+    company_name: str
+    contact_name: str | None
+    email: str | None
+    phone: str | None
+    address_line1: str | None
+    address_line2: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+    country: str | None
+    currency: str
+    notes: str | None
+    total_invoiced: float
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RecentInvoice(TypedDict):
+    id: int
+    invoice_number: str
+    status: str
+    total: float
+    balance_due: float
+    currency: str
+    issue_date: dt.date
+    due_date: dt.date
+
+
+class CustomerDetail(CustomerSummary):
+    recent_invoices: list[RecentInvoice]
+    payments: list[PaymentOut]
+
+
+def _customer(customer: Customer, total_invoiced: float) -> CustomerSummary:
+    assert customer.id is not None
+    return CustomerSummary(
+        id=customer.id,
+        company_name=customer.company_name,
+        contact_name=customer.contact_name,
+        email=customer.email,
+        phone=customer.phone,
+        address_line1=customer.address_line1,
+        address_line2=customer.address_line2,
+        city=customer.city,
+        state=customer.state,
+        postal_code=customer.postal_code,
+        country=customer.country,
+        currency=customer.currency,
+        notes=customer.notes,
+        total_invoiced=total_invoiced,
+        created_at=customer.created_at,
+        updated_at=customer.updated_at,
+    )
+
+
+async def customer_summary(ctx: Context, customer: Customer) -> CustomerSummary:
+    assert customer.id is not None
+    total = await ctx.loaders.customer_total_invoiced.load(customer.id)
+    return _customer(customer, float(total))
+
+
+async def customer_detail(ctx: Context, customer: Customer) -> CustomerDetail:
+    assert customer.id is not None
+    total, recent, paid = await asyncio.gather(
+        ctx.loaders.customer_total_invoiced.load(customer.id),
+        ctx.loaders.customer_recent_invoices.load(customer.id),
+        ctx.loaders.customer_payments.load(customer.id),
+    )
+    return CustomerDetail(
+        **_customer(customer, float(total)),
+        recent_invoices=[_recent(invoice) for invoice in recent],
+        payments=[payment(p) for p in paid],
+    )
+
+
+def _recent(invoice: Invoice) -> RecentInvoice:
+    assert invoice.id is not None
+    return RecentInvoice(
+        id=invoice.id,
+        invoice_number=invoice.invoice_number,
+        status=effective_status(invoice),
+        total=float(invoice.total),
+        balance_due=float(invoice.balance_due),
+        currency=invoice.currency,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+    )
