@@ -6,13 +6,27 @@ import strawberry
 from strawberry.types import Info
 
 from invoiceflow.context import Context
-from invoiceflow.resolvers import api_keys, customers, invoices, teams
+from invoiceflow.resolvers import (
+    api_keys,
+    customers,
+    estimates,
+    invoices,
+    payments,
+    products,
+    teams,
+)
 from invoiceflow.resolvers.errors import NotFound
+from invoiceflow.schema.catalog_types import EstimateType, PaymentType, ProductType_
 from invoiceflow.schema.inputs import (
     CustomerInput,
     CustomerUpdateInput,
+    EstimateInput,
+    EstimateUpdateInput,
     InvoiceInput,
     InvoiceUpdateInput,
+    PaymentInput,
+    ProductInput,
+    ProductUpdateInput,
     TeamSettingsInput,
     to_data,
 )
@@ -122,3 +136,85 @@ class Mutation:
             session=ctx.session, principal=ctx.principal, key_id=target(id)
         )
         return strawberry.ID(str(key.id))
+
+    @strawberry.mutation
+    async def record_payment(
+        self, info: CtxInfo, invoice_id: strawberry.ID, input: PaymentInput
+    ) -> PaymentType:
+        ctx = info.context
+        return await payments.record_payment(  # type: ignore[return-value]
+            session=ctx.session,
+            principal=ctx.principal,
+            invoice_id=target(invoice_id),
+            data=to_data(input),
+        )
+
+    @strawberry.mutation
+    async def create_product(self, info: CtxInfo, input: ProductInput) -> ProductType_:
+        ctx = info.context
+        return await products.create_product(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, data=to_data(input)
+        )
+
+    @strawberry.mutation
+    async def update_product(
+        self, info: CtxInfo, id: strawberry.ID, input: ProductUpdateInput
+    ) -> ProductType_:
+        ctx = info.context
+        return await products.update_product(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, product_id=target(id), data=to_data(input)
+        )
+
+    @strawberry.mutation
+    async def delete_product(self, info: CtxInfo, id: strawberry.ID) -> strawberry.ID:
+        ctx = info.context
+        deleted = await products.delete_product(
+            session=ctx.session, principal=ctx.principal, product_id=target(id)
+        )
+        return strawberry.ID(str(deleted.id))
+
+    @strawberry.mutation
+    async def adjust_stock(
+        self, info: CtxInfo, id: strawberry.ID, adjustment: int, reason: str | None = None
+    ) -> ProductType_:
+        ctx = info.context
+        return await products.adjust_stock(  # type: ignore[return-value]
+            session=ctx.session,
+            principal=ctx.principal,
+            product_id=target(id),
+            data={"adjustment": adjustment, "reason": reason},
+        )
+
+    @strawberry.mutation
+    async def create_estimate(self, info: CtxInfo, input: EstimateInput) -> EstimateType:
+        ctx = info.context
+        return await estimates.create_estimate(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, data=to_data(input)
+        )
+
+    @strawberry.mutation
+    async def update_estimate(
+        self, info: CtxInfo, id: strawberry.ID, input: EstimateUpdateInput
+    ) -> EstimateType:
+        ctx = info.context
+        return await estimates.update_estimate(  # type: ignore[return-value]
+            session=ctx.session,
+            principal=ctx.principal,
+            estimate_id=target(id),
+            data=to_data(input),
+        )
+
+    @strawberry.mutation
+    async def delete_estimate(self, info: CtxInfo, id: strawberry.ID) -> strawberry.ID:
+        ctx = info.context
+        deleted = await estimates.delete_estimate(
+            session=ctx.session, principal=ctx.principal, estimate_id=target(id)
+        )
+        return strawberry.ID(str(deleted.id))
+
+    @strawberry.mutation
+    async def convert_estimate_to_invoice(self, info: CtxInfo, id: strawberry.ID) -> InvoiceType:
+        ctx = info.context
+        return await estimates.convert_estimate(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, estimate_id=target(id)
+        )

@@ -6,7 +6,15 @@ import strawberry
 from strawberry.types import Info
 
 from invoiceflow.context import Context
-from invoiceflow.resolvers import api_keys, customers, invoices, teams
+from invoiceflow.resolvers import api_keys, customers, estimates, invoices, products, teams
+from invoiceflow.schema.catalog_types import (
+    EstimatePage,
+    EstimateStatus,
+    EstimateType,
+    ProductPage,
+    ProductType,
+    ProductType_,
+)
 from invoiceflow.schema.types import (
     ApiKeyType,
     CustomerPage,
@@ -108,3 +116,67 @@ class Query:
     async def api_keys(self, info: CtxInfo) -> list[ApiKeyType]:
         ctx = info.context
         return await api_keys.list_api_keys(session=ctx.session, principal=ctx.principal)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def products(
+        self,
+        info: CtxInfo,
+        search: str | None = None,
+        type: ProductType | None = None,
+        active: bool | None = None,
+        page: int = 1,
+        per_page: int = 15,
+    ) -> ProductPage:
+        ctx = info.context
+        return await products.list_products(  # type: ignore[return-value]
+            session=ctx.session,
+            principal=ctx.principal,
+            search=search,
+            type=type.value if type else None,
+            active=active,
+            page=page,
+            per_page=per_page,
+        )
+
+    @strawberry.field
+    async def product(self, info: CtxInfo, id: strawberry.ID) -> ProductType_ | None:
+        ctx = info.context
+        product_id = object_id(id)
+        if product_id is None:
+            return None
+        return await products.find_product(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, product_id=product_id
+        )
+
+    @strawberry.field
+    async def estimates(
+        self,
+        info: CtxInfo,
+        status: EstimateStatus | None = None,
+        search: str | None = None,
+        customer_id: strawberry.ID | None = None,
+        page: int = 1,
+        per_page: int = 15,
+    ) -> EstimatePage:
+        ctx = info.context
+        if customer_id is not None and object_id(customer_id) is None:
+            customer_id = strawberry.ID("0")  # names no customer: an empty page
+        return await estimates.list_estimates(  # type: ignore[return-value]
+            session=ctx.session,
+            principal=ctx.principal,
+            status=status.value if status else None,
+            search=search,
+            customer_id=object_id(customer_id),
+            page=page,
+            per_page=per_page,
+        )
+
+    @strawberry.field
+    async def estimate(self, info: CtxInfo, id: strawberry.ID) -> EstimateType | None:
+        ctx = info.context
+        estimate_id = object_id(id)
+        if estimate_id is None:
+            return None
+        return await estimates.find_estimate(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal, estimate_id=estimate_id
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -23,6 +24,12 @@ from invoiceflow.resolvers import teams
 from invoiceflow.resolvers.invoices import effective_status
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.resolvers.teams import TeamView
+
+if TYPE_CHECKING:
+    from invoiceflow.schema.catalog_types import PaymentType, ProductType_
+
+Payment = Annotated["PaymentType", strawberry.lazy("invoiceflow.schema.catalog_types")]
+Product = Annotated["ProductType_", strawberry.lazy("invoiceflow.schema.catalog_types")]
 
 
 @strawberry.enum
@@ -103,6 +110,7 @@ class UserType:
 @strawberry.type(name="InvoiceItem")
 class InvoiceItemType:
     id: strawberry.ID
+    product_id: strawberry.ID | None
     description: str
     quantity: decimal.Decimal
     unit_price: decimal.Decimal
@@ -112,6 +120,14 @@ class InvoiceItemType:
     @strawberry.field
     def tax(self, root: strawberry.Parent[InvoiceItemModel]) -> decimal.Decimal:
         return root.tax_amount
+
+    @strawberry.field(description="The product this line was made from (even if deleted since).")
+    async def product(
+        self, root: strawberry.Parent[InvoiceItemModel], info: Info[Context, None]
+    ) -> Product | None:
+        if root.product_id is None:
+            return None
+        return await info.context.loaders.product.load(root.product_id)
 
 
 @strawberry.type(name="Invoice")
@@ -129,6 +145,7 @@ class InvoiceType:
     due_date: dt.date
     notes: str | None
     payment_link_url: str | None
+    estimate_id: strawberry.ID | None
     sent_at: dt.datetime | None
     paid_at: dt.datetime | None
     created_at: dt.datetime
@@ -143,6 +160,13 @@ class InvoiceType:
         self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
     ) -> CustomerType:
         return await info.context.loaders.customer.load(root.customer_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Payments received, newest first.")
+    async def payments(
+        self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
+    ) -> list[Payment]:
+        assert root.id is not None
+        return await info.context.loaders.invoice_payments.load(root.id)
 
     @strawberry.field
     async def items(
@@ -180,6 +204,13 @@ class CustomerType:
         self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
     ) -> list[InvoiceType]:
         return await info.context.loaders.customer_invoices.load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The customer's payment history, newest first.")
+    async def payments(
+        self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
+    ) -> list[Payment]:
+        assert root.id is not None
+        return await info.context.loaders.customer_payments.load(root.id)
 
     @strawberry.field(description="The 10 newest invoices.")
     async def recent_invoices(

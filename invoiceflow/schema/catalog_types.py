@@ -1,0 +1,187 @@
+"""Strawberry types for products, stock movements, estimates and payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from invoiceflow.context import Context
+from invoiceflow.models import Estimate as EstimateModel
+from invoiceflow.models import EstimateItem as EstimateItemModel
+from invoiceflow.models import Payment as PaymentModel
+from invoiceflow.models import Product as ProductModel
+from invoiceflow.resolvers.pagination import Page
+from invoiceflow.schema.types import CustomerType, InvoiceType, PageInfo
+
+
+@strawberry.enum
+class ProductType(Enum):
+    PRODUCT = "product"
+    SERVICE = "service"
+
+
+@strawberry.enum
+class EstimateStatus(Enum):
+    DRAFT = "draft"
+    SENT = "sent"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CONVERTED = "converted"
+
+
+@strawberry.enum
+class PaymentMethod(Enum):
+    BANK_TRANSFER = "bank_transfer"
+    CARD = "card"
+    CASH = "cash"
+    CHECK = "check"
+    STRIPE = "stripe"
+    OTHER = "other"
+
+
+@strawberry.type(name="StockMovement")
+class StockMovementType:
+    id: strawberry.ID
+    adjustment: int
+    reason: str | None
+    quantity_after: int
+    created_at: dt.datetime
+
+    @strawberry.field
+    def user_id(self, root: strawberry.Parent[object]) -> strawberry.ID | None:
+        user_id = getattr(root, "user_id", None)
+        return strawberry.ID(str(user_id)) if user_id is not None else None
+
+
+@strawberry.type(name="Product")
+class ProductType_:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    sku: str | None
+    price: decimal.Decimal
+    unit: str | None
+    active: bool
+    tax_rate: decimal.Decimal | None
+    stock_quantity: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @strawberry.field
+    def type(self, root: strawberry.Parent[ProductModel]) -> ProductType:
+        return ProductType(root.type)
+
+    @strawberry.field(description="Stock changes, newest first.")
+    async def stock_movements(
+        self, root: strawberry.Parent[ProductModel], info: Info[Context, None]
+    ) -> list[StockMovementType]:
+        assert root.id is not None
+        return await info.context.loaders.stock_movements.load(root.id)  # type: ignore[return-value]
+
+
+@strawberry.type(name="Payment")
+class PaymentType:
+    id: strawberry.ID
+    invoice_id: strawberry.ID
+    amount: decimal.Decimal
+    paid_at: dt.date
+    reference: str | None
+    created_at: dt.datetime
+
+    @strawberry.field
+    def method(self, root: strawberry.Parent[PaymentModel]) -> PaymentMethod:
+        return PaymentMethod(root.method)
+
+    @strawberry.field
+    async def invoice(
+        self, root: strawberry.Parent[PaymentModel], info: Info[Context, None]
+    ) -> InvoiceType:
+        return await info.context.loaders.invoice.load(root.invoice_id)  # type: ignore[return-value]
+
+
+@strawberry.type(name="EstimateItem")
+class EstimateItemType:
+    id: strawberry.ID
+    product_id: strawberry.ID | None
+    description: str
+    quantity: decimal.Decimal
+    unit_price: decimal.Decimal
+    tax_rate: decimal.Decimal
+    amount: decimal.Decimal
+
+    @strawberry.field
+    def tax(self, root: strawberry.Parent[EstimateItemModel]) -> decimal.Decimal:
+        return root.tax_amount
+
+    @strawberry.field(description="The product this line was made from (even if deleted since).")
+    async def product(
+        self, root: strawberry.Parent[EstimateItemModel], info: Info[Context, None]
+    ) -> ProductType_ | None:
+        if root.product_id is None:
+            return None
+        return await info.context.loaders.product.load(root.product_id)  # type: ignore[return-value]
+
+
+@strawberry.type(name="Estimate")
+class EstimateType:
+    id: strawberry.ID
+    estimate_number: str
+    customer_id: strawberry.ID
+    subtotal: decimal.Decimal
+    tax: decimal.Decimal
+    total: decimal.Decimal
+    currency: str
+    issue_date: dt.date
+    expiry_date: dt.date | None
+    notes: str | None
+    converted_invoice_id: strawberry.ID | None
+    converted_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @strawberry.field
+    def status(self, root: strawberry.Parent[EstimateModel]) -> EstimateStatus:
+        return EstimateStatus(root.status)
+
+    @strawberry.field
+    async def customer(
+        self, root: strawberry.Parent[EstimateModel], info: Info[Context, None]
+    ) -> CustomerType:
+        return await info.context.loaders.customer.load(root.customer_id)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def items(
+        self, root: strawberry.Parent[EstimateModel], info: Info[Context, None]
+    ) -> list[EstimateItemType]:
+        assert root.id is not None
+        return await info.context.loaders.estimate_items.load(root.id)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def converted_invoice(
+        self, root: strawberry.Parent[EstimateModel], info: Info[Context, None]
+    ) -> InvoiceType | None:
+        if root.converted_invoice_id is None:
+            return None
+        return await info.context.loaders.invoice.load(root.converted_invoice_id)  # type: ignore[return-value]
+
+
+@strawberry.type
+class ProductPage:
+    items: list[ProductType_]
+
+    @strawberry.field
+    def page_info(self, root: strawberry.Parent[Page[ProductModel]]) -> PageInfo:
+        return PageInfo.of(root)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class EstimatePage:
+    items: list[EstimateType]
+
+    @strawberry.field
+    def page_info(self, root: strawberry.Parent[Page[EstimateModel]]) -> PageInfo:
+        return PageInfo.of(root)  # type: ignore[arg-type]
