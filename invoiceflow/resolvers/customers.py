@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, Team
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers.errors import InvalidState, NotFound
+from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.money import ZERO
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
 from invoiceflow.resolvers.principal import Principal, require_writer
@@ -45,7 +45,7 @@ class CustomerCreate(CustomerFields):
 
 
 class CustomerUpdate(CustomerFields):
-    company_name: str = Field(default="", min_length=1, max_length=255)
+    company_name: str | None = Field(default=None, min_length=1, max_length=255)
 
 
 def _visible(principal: Principal) -> Any:
@@ -112,6 +112,8 @@ async def update_customer(
     require_writer(principal)
     customer = await get_customer(session=session, principal=principal, customer_id=customer_id)
     changes = sent_fields(parse(CustomerUpdate, data))
+    if "company_name" in changes and changes["company_name"] is None:
+        raise ValidationFailed.on("company_name", "The company_name field is required.")
     if changes.get("currency", "") is None:
         changes.pop("currency")
     for name, value in changes.items():

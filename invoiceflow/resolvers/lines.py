@@ -13,6 +13,7 @@ from sqlmodel import col
 from invoiceflow.models import LineItemBase, Product
 from invoiceflow.resolvers.errors import ValidationFailed
 from invoiceflow.resolvers.money import (
+    MAX_LINE_AMOUNT,
     ZERO,
     DocumentTotals,
     LineTotals,
@@ -66,6 +67,11 @@ async def write_lines(
         if rate is None:
             rate = product.tax_rate if product and product.tax_rate is not None else ZERO
         totals = line_totals(line.quantity, unit_price, rate)
+        if totals.amount >= MAX_LINE_AMOUNT:  # quantity x price: on the later field
+            errors[f"items.{position}.unit_price"] = [
+                "The line amount (quantity x unit_price) must be below 1,000,000,000,000."
+            ]
+            continue
         sums.append(totals)
         items.append(
             item_type(

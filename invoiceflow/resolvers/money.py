@@ -7,6 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+# The largest line amount taken: 500 such lines, tax included, still fit NUMERIC(18, 2)
+# (and SQLite's cents in a 64-bit integer), so a big order is a 422, never an overflow.
+MAX_LINE_AMOUNT = Decimal(10) ** 12
 
 
 def to_cents(value: Decimal) -> Decimal:

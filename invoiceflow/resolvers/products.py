@@ -38,7 +38,7 @@ class ProductCreate(ProductFields):
 
 
 class ProductUpdate(ProductFields):
-    name: str = Field(default="", min_length=1, max_length=255)
+    name: str | None = Field(default=None, min_length=1, max_length=255)
 
 
 class StockAdjustment(Input):
@@ -126,7 +126,7 @@ async def update_product(
     require_writer(principal)
     product = await get_product(session=session, principal=principal, product_id=product_id)
     changes = sent_fields(parse(ProductUpdate, data))
-    for name in ("price", "active"):
+    for name in ("name", "price", "active"):
         if name in changes and changes[name] is None:
             raise ValidationFailed.on(name, f"The {name} field cannot be null.")
     for name, value in changes.items():

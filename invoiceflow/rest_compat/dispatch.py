@@ -26,6 +26,7 @@ from invoiceflow.resolvers.errors import (
     ValidationFailed,
 )
 from invoiceflow.resolvers.pagination import Page
+from invoiceflow.rest_compat import openapi
 from invoiceflow.rest_compat.table import Body, RequestData, Route
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class RestApp:
         self.services = services
         self.routes = list(routes)
         self._compiled = _compile(routes)
+        self._openapi: dict[str, Any] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -91,6 +93,10 @@ class RestApp:
     async def handle(self, request: Request) -> Response:
         # Under a Mount, "path" is the full path and "root_path" the mount prefix.
         path = request.scope["path"].removeprefix(request.scope.get("root_path", "")) or "/"
+        if path == "/openapi.json" and request.method == "GET":
+            if self._openapi is None:
+                self._openapi = openapi.build(self.routes)
+            return json_response(self._openapi)
         matched = self.match(path, request.method)
         if isinstance(matched, Response):
             return matched

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from graphql import GraphQLError
@@ -30,12 +31,19 @@ def domain_error_json(error: DomainError, path: Any = None) -> dict[str, Any]:
     return body
 
 
+# graphql-core appends " Did you mean 'x' or 'y'?" to many messages (arguments, enum values,
+# input fields, types); the contract allows no suggestions, which would leak the schema.
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
 def format_error(error: GraphQLError) -> dict[str, Any]:
     """One error of an execution result; unexpected ones are masked (and logged)."""
     original = error.original_error
-    if original is None:
-        # The document itself is wrong (syntax, unknown field, limits): the client's to fix.
+    if original is None or isinstance(original, GraphQLError):
+        # The document or its variables are wrong (syntax, unknown field, a variable of the
+        # wrong type, limits): the client's to fix.
         formatted = error.formatted
+        formatted["message"] = _SUGGESTION.sub("", formatted["message"])
         formatted["extensions"] = {"code": "BAD_REQUEST"}
         return formatted
     return domain_error_json(as_domain_error(original), error.path)

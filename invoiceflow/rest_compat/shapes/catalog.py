@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import TypedDict
+
+from typing_extensions import TypedDict
 
 from invoiceflow.context import Context
 from invoiceflow.models import Estimate, Invoice, Product

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import NotRequired, TypedDict
+from typing import NotRequired
+
+from typing_extensions import TypedDict
 
 from invoiceflow.models import Customer, LineItemBase, Payment
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing_extensions import TypedDict
 
 from invoiceflow.context import Context
 from invoiceflow.resolvers.teams import TeamView

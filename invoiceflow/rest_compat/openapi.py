@@ -1,0 +1,170 @@
+"""The OpenAPI 3.1 document of /api/v1, generated from the route table (never hand-kept).
+
+Request bodies come from each row's input model, responses from its shape's return
+annotation (a TypedDict), errors from the statuses the row declares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, get_origin, get_type_hints
+
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import models_json_schema
+
+from invoiceflow import __version__
+from invoiceflow.resolvers import errors as domain_errors
+from invoiceflow.rest_compat.table import Body, PathId, Query, Route
+
+REF = "#/components/schemas/{model}"
+ALWAYS = (401, 429, 500, 503)
+_QUERY_TYPES = {str: "string", int: "integer", bool: "boolean"}
+_DESCRIPTIONS = {
+    cls.status: cls.default_message
+    for cls in vars(domain_errors).values()
+    if isinstance(cls, type) and issubclass(cls, domain_errors.DomainError)
+}
+
+
+def _shape_schema(route: Route, schemas: dict[str, Any]) -> dict[str, Any] | None:
+    if route.shape is None:
+        return None
+    returned = get_type_hints(route.shape)["return"]
+    schema = TypeAdapter(returned).json_schema(ref_template=REF, mode="serialization")
+    schemas.update(schema.pop("$defs", {}))
+    name = returned.__name__
+    schemas[name] = schema
+    item = {"$ref": REF.format(model=name)}
+    resolver_returns = get_type_hints(route.resolver).get("return")
+    if route.many or get_origin(resolver_returns) is list:
+        return {"type": "array", "items": item}
+    return item
+
+
+def _body_schema(models: list[type[BaseModel]], schemas: dict[str, Any]) -> None:
+    _keys, defs = models_json_schema([(model, "validation") for model in models], ref_template=REF)
+    schemas.update(defs.get("$defs", {}))
+
+
+def _parameters(route: Route) -> list[dict[str, Any]]:
+    params = []
+    for arg in route.args.values():
+        if isinstance(arg, PathId):
+            params.append(
+                {
+                    "name": arg.name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1},
+                }
+            )
+        elif isinstance(arg, Query):
+            schema: dict[str, Any] = {"type": _QUERY_TYPES[arg.type]}
+            if arg.enum:
+                schema["enum"] = list(arg.enum)
+            params.append(
+                {
+                    "name": arg.name,
+                    "in": "query",
+                    "required": False,
+                    "description": arg.description,
+                    "schema": schema,
+                }
+            )
+    return params
+
+
+def _success(route: Route, data: dict[str, Any] | None) -> dict[str, Any]:
+    properties: dict[str, Any] = {"success": {"const": True}, "message": {"type": "string"}}
+    required = ["success"]
+    if data is not None:
+        properties["data"] = data
+        required.append("data")
+    if route.many:
+        properties["meta"] = {"$ref": REF.format(model="PageMeta")}
+        required.append("meta")
+    return {
+        "description": route.summary,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "required": required, "properties": properties}
+            }
+        },
+    }
+
+
+def _error(status: int) -> dict[str, Any]:
+    return {
+        "description": _DESCRIPTIONS.get(status, "Error"),
+        "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}},
+    }
+
+
+def build(routes: Sequence[Route]) -> dict[str, Any]:
+    schemas: dict[str, Any] = {
+        "Error": {
+            "type": "object",
+            "required": ["success", "error", "message"],
+            "properties": {
+                "success": {"const": False},
+                "error": {"type": "string"},
+                "message": {"type": "string"},
+                "errors": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "PageMeta": {
+            "type": "object",
+            "required": ["current_page", "per_page", "total", "last_page"],
+            "properties": {
+                name: {"type": "integer"}
+                for name in ("current_page", "per_page", "total", "last_page")
+            },
+        },
+    }
+    bodies = [
+        arg.schema
+        for r in routes
+        for arg in r.args.values()
+        if isinstance(arg, Body) and arg.schema is not None
+    ]
+    _body_schema(list(dict.fromkeys(bodies)), schemas)
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        operation: dict[str, Any] = {
+            "operationId": f"{route.method.lower()}_{route.resolver.__name__}",
+            "summary": route.summary,
+            "tags": [route.tag] if route.tag else [],
+            "parameters": _parameters(route),
+            "security": [{"bearer": []}],
+            "responses": {str(route.status): _success(route, _shape_schema(route, schemas))},
+        }
+        for arg in route.args.values():
+            if isinstance(arg, Body) and arg.schema is not None:
+                operation["requestBody"] = {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": REF.format(model=arg.schema.__name__)}
+                        }
+                    },
+                }
+        for status in sorted({*route.errors, *ALWAYS}):
+            operation["responses"][str(status)] = _error(status)
+        paths.setdefault(f"/api/v1{route.path}", {})[route.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "InvoiceFlow REST API",
+            "version": __version__,
+            "description": "The InvoiceFlow REST reference, over the same domain as GraphQL.",
+        },
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
