@@ -1,0 +1,369 @@
+"""REST /invoices: list (filters, search, paging), get and delete (API.md §2, §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from invoiceflow.app import Services
+from tests.conftest import Api
+from tests.rest_support import data, day, error, field_errors, mark_paid, mark_partial, ok
+
+LIST = "/invoices"
+ONE = "/invoices/{id}"
+SEND = {"status": "sent"}
+CANCEL = {"status": "cancelled"}
+DELETED = {"success": True, "message": "Invoice deleted"}
+
+
+def ids(items: list[dict[str, Any]]) -> list[int]:
+    return [item["id"] for item in items]
+
+
+async def invoices_of(api: Api, customer_id: int, count: int) -> list[dict[str, Any]]:
+    return [await api.create_invoice(customer_id) for _ in range(count)]
+
+
+# --- list: order and paging -----------------------------------------------------------------
+
+
+async def test_list_is_newest_first_with_true_meta(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    created = await invoices_of(alice, customer["id"], 3)
+    # when
+    body = ok(await alice.get(LIST))
+    # then
+    assert ids(body["data"]) == [created[2]["id"], created[1]["id"], created[0]["id"]]
+    assert [i["invoice_number"] for i in body["data"]] == ["INV-0003", "INV-0002", "INV-0001"]
+    assert body["meta"] == {"current_page": 1, "per_page": 15, "total": 3, "last_page": 1}
+
+
+async def test_list_summary_has_the_reference_fields(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer(company_name="Globex")
+    invoice = await alice.create_invoice(customer["id"])
+    # when
+    [summary] = data(await alice.get(LIST))
+    # then
+    assert summary["id"] == invoice["id"]
+    assert summary["invoice_number"] == "INV-0001"
+    assert summary["status"] == "draft"
+    assert summary["customer"] == {"id": customer["id"], "name": "Globex"}
+    assert summary["total"] == 6000.0
+    assert summary["currency"] == "USD"
+    assert summary["due_date"] == "2025-02-15"
+
+
+async def test_list_pages_by_15_by_default(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    created = await invoices_of(alice, customer["id"], 16)
+    # when
+    first = ok(await alice.get(LIST))
+    second = ok(await alice.get(LIST, params={"page": 2}))
+    # then
+    assert ids(first["data"]) == [i["id"] for i in reversed(created[1:])]
+    assert first["meta"] == {"current_page": 1, "per_page": 15, "total": 16, "last_page": 2}
+    assert ids(second["data"]) == [created[0]["id"]]
+    assert second["meta"] == {"current_page": 2, "per_page": 15, "total": 16, "last_page": 2}
+
+
+async def test_per_page_is_honoured(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    created = await invoices_of(alice, customer["id"], 5)
+    # when
+    body = ok(await alice.get(LIST, params={"per_page": 2, "page": 2}))
+    # then
+    assert ids(body["data"]) == [created[2]["id"], created[1]["id"]]
+    assert body["meta"] == {"current_page": 2, "per_page": 2, "total": 5, "last_page": 3}
+
+
+async def test_per_page_above_100_is_clamped_to_100(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    await invoices_of(alice, customer["id"], 2)
+    # when
+    body = ok(await alice.get(LIST, params={"per_page": 500}))
+    # then
+    assert len(body["data"]) == 2
+    assert body["meta"] == {"current_page": 1, "per_page": 100, "total": 2, "last_page": 1}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"per_page": 0}, "per_page"),
+        ({"per_page": -5}, "per_page"),
+        ({"per_page": "ten"}, "per_page"),
+        ({"page": 0}, "page"),
+        ({"page": -1}, "page"),
+        ({"page": "first"}, "page"),
+    ],
+)
+async def test_bad_paging_is_a_422_on_the_parameter(
+    alice: Api, params: dict[str, Any], field: str
+) -> None:
+    # when
+    response = await alice.get(LIST, params=params)
+    # then
+    assert list(field_errors(response)) == [field]
+
+
+async def test_a_page_past_the_last_is_empty_with_true_meta(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    await invoices_of(alice, customer["id"], 3)
+    # when
+    body = ok(await alice.get(LIST, params={"page": 5, "per_page": 2}))
+    # then
+    assert body["data"] == []
+    assert body["meta"] == {"current_page": 5, "per_page": 2, "total": 3, "last_page": 2}
+
+
+async def test_an_empty_list_has_one_empty_page(alice: Api) -> None:
+    # when
+    body = ok(await alice.get(LIST))
+    # then
+    assert body["data"] == []
+    assert body["meta"] == {"current_page": 1, "per_page": 15, "total": 0, "last_page": 1}
+
+
+# --- list: filters --------------------------------------------------------------------------
+
+
+async def test_status_filter_derives_overdue_from_the_due_date(
+    alice: Api, services: Services
+) -> None:
+    # given: one invoice of each kind; "overdue" is sent/partial with due_date before today (UTC)
+    customer = await alice.create_customer()
+    cid = customer["id"]
+    draft = await alice.create_invoice(cid, issue_date=day(-40), due_date=day(-10))
+    sent = await alice.create_invoice(cid, issue_date=day(-5), due_date=day(10))
+    due_today = await alice.create_invoice(cid, issue_date=day(-5), due_date=day(0))
+    late = await alice.create_invoice(cid, issue_date=day(-40), due_date=day(-1))
+    partial = await alice.create_invoice(cid, issue_date=day(-5), due_date=day(3))
+    late_partial = await alice.create_invoice(cid, issue_date=day(-40), due_date=day(-2))
+    paid = await alice.create_invoice(cid, issue_date=day(-40), due_date=day(-3))
+    cancelled = await alice.create_invoice(cid, issue_date=day(-40), due_date=day(-4))
+    for invoice in (sent, due_today, late, partial, late_partial, paid, cancelled):
+        ok(await alice.patch(ONE.format(id=invoice["id"]), SEND))
+    ok(await alice.patch(ONE.format(id=cancelled["id"]), CANCEL))
+    await mark_partial(services, partial)
+    await mark_partial(services, late_partial)
+    await mark_paid(services, paid)
+
+    async def listed(status: str) -> list[tuple[int, str]]:
+        items = data(await alice.get(LIST, params={"status": status}))
+        return [(item["id"], item["status"]) for item in items]
+
+    # when / then
+    assert await listed("draft") == [(draft["id"], "draft")]
+    assert await listed("sent") == [(due_today["id"], "sent"), (sent["id"], "sent")]
+    assert await listed("overdue") == [
+        (late_partial["id"], "overdue"),
+        (late["id"], "overdue"),
+    ]
+    assert await listed("partial") == [(partial["id"], "partial")]
+    assert await listed("paid") == [(paid["id"], "paid")]
+    assert await listed("cancelled") == [(cancelled["id"], "cancelled")]
+    everything = data(await alice.get(LIST))
+    assert {i["id"]: i["status"] for i in everything}[late["id"]] == "overdue"
+    assert len(everything) == 8
+
+
+async def test_an_unknown_status_filter_is_a_422_on_status(alice: Api) -> None:
+    # when
+    response = await alice.get(LIST, params={"status": "lost"})
+    # then
+    assert list(field_errors(response)) == ["status"]
+
+
+async def test_search_matches_the_invoice_number(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    created = await invoices_of(alice, customer["id"], 3)
+    # when
+    body = ok(await alice.get(LIST, params={"search": "INV-0002"}))
+    # then
+    assert ids(body["data"]) == [created[1]["id"]]
+    assert body["meta"] == {"current_page": 1, "per_page": 15, "total": 1, "last_page": 1}
+
+
+async def test_search_matches_the_customer_name_ignoring_case(alice: Api) -> None:
+    # given
+    acme = await alice.create_customer(company_name="Acme Corp")
+    globex = await alice.create_customer(company_name="Globex Industries")
+    first = await alice.create_invoice(acme["id"])
+    await alice.create_invoice(globex["id"])
+    third = await alice.create_invoice(acme["id"])
+    # when
+    found = data(await alice.get(LIST, params={"search": "aCmE"}))
+    missing = ok(await alice.get(LIST, params={"search": "Initech"}))
+    wildcard = data(await alice.get(LIST, params={"search": "%"}))
+    # then
+    assert ids(found) == [third["id"], first["id"]]
+    assert missing["data"] == []
+    assert missing["meta"]["total"] == 0
+    assert wildcard == []  # a LIKE wildcard in the term is matched literally
+
+
+async def test_customer_id_filter(alice: Api) -> None:
+    # given
+    acme = await alice.create_customer(company_name="Acme Corp")
+    globex = await alice.create_customer(company_name="Globex")
+    await alice.create_invoice(acme["id"])
+    mine = await alice.create_invoice(globex["id"])
+    await alice.create_invoice(acme["id"])
+    # when
+    body = ok(await alice.get(LIST, params={"customer_id": globex["id"]}))
+    # then
+    assert ids(body["data"]) == [mine["id"]]
+    assert body["meta"]["total"] == 1
+
+
+async def test_a_non_numeric_customer_id_filter_is_a_422(alice: Api) -> None:
+    # when
+    response = await alice.get(LIST, params={"customer_id": "acme"})
+    # then
+    assert list(field_errors(response)) == ["customer_id"]
+
+
+async def test_the_list_shows_only_the_current_team(alice: Api, bob: Api) -> None:
+    # given
+    acme = await alice.create_customer()
+    await invoices_of(alice, acme["id"], 2)
+    initech = await bob.create_customer(company_name="Initech")
+    bobs = await bob.create_invoice(initech["id"])
+    # when
+    body = ok(await bob.get(LIST))
+    by_alices_customer = ok(await bob.get(LIST, params={"customer_id": acme["id"]}))
+    # then
+    assert ids(body["data"]) == [bobs["id"]]
+    assert body["meta"]["total"] == 1
+    assert by_alices_customer["data"] == []
+
+
+# --- get ------------------------------------------------------------------------------------
+
+
+async def test_get_answers_the_whole_invoice(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer(contact_name="John Doe", email="john@acme.example")
+    created = await alice.create_invoice(customer["id"], notes="Thank you!")
+    # when
+    invoice = data(await alice.get(ONE.format(id=created["id"])))
+    # then
+    assert invoice == created
+    assert invoice["customer"] == {
+        "id": customer["id"],
+        "name": "Acme Corp",
+        "company_name": "Acme Corp",
+        "contact_name": "John Doe",
+        "email": "john@acme.example",
+    }
+    assert [line["description"] for line in invoice["items"]] == ["Web Development"]
+    assert invoice["notes"] == "Thank you!"
+
+
+@pytest.mark.parametrize("raw_id", ["999", "abc", "-1", "1.5", "1e3", "99999999999999999999"])
+async def test_get_of_a_missing_or_malformed_id_is_404(alice: Api, raw_id: str) -> None:
+    # given
+    customer = await alice.create_customer()
+    await alice.create_invoice(customer["id"])
+    # when
+    response = await alice.get(f"/invoices/{raw_id}")
+    # then
+    error(response, 404, "not_found")
+
+
+async def test_another_teams_invoice_is_not_found(alice: Api, bob: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    invoice = await alice.create_invoice(customer["id"])
+    # when
+    response = await bob.get(ONE.format(id=invoice["id"]))
+    # then
+    assert response.json() == (await bob.get("/invoices/999")).json()
+    error(response, 404, "not_found")
+
+
+# --- delete ---------------------------------------------------------------------------------
+
+
+async def test_delete_answers_the_message_then_the_invoice_is_gone(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    keep = await alice.create_invoice(customer["id"])
+    gone = await alice.create_invoice(customer["id"])
+    # when
+    response = await alice.delete(ONE.format(id=gone["id"]))
+    # then
+    assert response.status_code == 200, response.text
+    assert response.json() == DELETED
+    error(await alice.get(ONE.format(id=gone["id"])), 404, "not_found")
+    body = ok(await alice.get(LIST))
+    assert ids(body["data"]) == [keep["id"]]
+    assert body["meta"]["total"] == 1
+    error(await alice.delete(ONE.format(id=gone["id"])), 404, "not_found")
+
+
+async def test_a_deleted_number_is_never_reused(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    await invoices_of(alice, customer["id"], 2)
+    last = await alice.create_invoice(customer["id"])
+    ok(await alice.delete(ONE.format(id=last["id"])))
+    # when
+    after = await alice.create_invoice(customer["id"])
+    # then
+    assert last["invoice_number"] == "INV-0003"
+    assert after["invoice_number"] == "INV-0004"
+
+
+async def test_a_paid_invoice_cannot_be_deleted(alice: Api, services: Services) -> None:
+    # given
+    customer = await alice.create_customer()
+    invoice = await alice.create_invoice(customer["id"])
+    await mark_paid(services, invoice)
+    # when
+    response = await alice.delete(ONE.format(id=invoice["id"]))
+    # then
+    error(response, 409, "invalid_state")
+    assert data(await alice.get(ONE.format(id=invoice["id"])))["status"] == "paid"
+
+
+async def test_a_cancelled_invoice_can_be_deleted(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    invoice = await alice.create_invoice(customer["id"])
+    ok(await alice.patch(ONE.format(id=invoice["id"]), CANCEL))
+    # when
+    response = await alice.delete(ONE.format(id=invoice["id"]))
+    # then
+    assert response.status_code == 200, response.text
+    assert response.json() == DELETED
+
+
+async def test_a_viewer_cannot_delete(alice: Api, viewer: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    invoice = await alice.create_invoice(customer["id"])
+    # when
+    response = await viewer.delete(ONE.format(id=invoice["id"]))
+    # then
+    error(response, 403, "forbidden")
+    assert data(await alice.get(ONE.format(id=invoice["id"])))["id"] == invoice["id"]
+
+
+async def test_another_team_cannot_delete(alice: Api, bob: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    invoice = await alice.create_invoice(customer["id"])
+    # when
+    response = await bob.delete(ONE.format(id=invoice["id"]))
+    # then
+    error(response, 404, "not_found")
+    assert data(await alice.get(ONE.format(id=invoice["id"])))["id"] == invoice["id"]
