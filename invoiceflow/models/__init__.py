@@ -14,6 +14,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 from invoiceflow.models.customer import Customer  # noqa: E402
+from invoiceflow.models.delivery import EmailDelivery, StripeEvent  # noqa: E402
 from invoiceflow.models.estimate import Estimate, EstimateItem  # noqa: E402
 from invoiceflow.models.invoice import Invoice, InvoiceItem, LineItemBase  # noqa: E402
 from invoiceflow.models.payment import Payment  # noqa: E402
@@ -25,6 +26,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "ApiKey",
     "Customer",
+    "EmailDelivery",
     "Estimate",
     "EstimateItem",
     "Invoice",
@@ -34,6 +36,7 @@ __all__ = [
     "Payment",
     "Product",
     "StockMovement",
+    "StripeEvent",
     "Team",
     "User",
     "metadata",
