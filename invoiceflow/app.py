@@ -6,9 +6,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
+from sqlmodel import SQLModel
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -17,15 +18,30 @@ from starlette.routing import Mount, Route
 
 from invoiceflow.db import Database
 from invoiceflow.http import RequestIdMiddleware, json_response
+from invoiceflow.mailer import SmtpMailer
 from invoiceflow.ratelimit import RateLimiter
+from invoiceflow.resolvers.effects import Effects
 from invoiceflow.resolvers.errors import MethodNotAllowed, NotFound, ServiceUnavailable
 from invoiceflow.rest_compat.dispatch import RestApp, error_response
 from invoiceflow.rest_compat.routes import ROUTES
 from invoiceflow.schema import schema
 from invoiceflow.schema.http import GraphQLEndpoint
 from invoiceflow.settings import Settings, get_settings
+from invoiceflow.stripe_gateway import StripeGateway
+from invoiceflow.stripe_webhook import StripeWebhook
 
 log = logging.getLogger("invoiceflow")
+
+
+class DatabaseJournal:
+    """Keeps a row in a transaction of its own (a failed delivery outlives its request)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(self, row: SQLModel) -> None:
+        async with self.db.write_sessions.begin() as session:
+            session.add(row)
 
 
 @dataclass
@@ -35,6 +51,16 @@ class Services:
     settings: Settings
     db: Database
     limiter: RateLimiter
+    effects: Effects = field(init=False)
+
+    def __post_init__(self) -> None:
+        settings = self.settings
+        self.effects = Effects(
+            mailer=SmtpMailer(settings.smtp_url, settings.mail_from),
+            payments=StripeGateway(settings.stripe_api_key, settings.stripe_api_base),
+            journal=DatabaseJournal(self.db),
+            public_url=settings.public_url.rstrip("/"),
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -80,6 +106,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         routes=[
             Route("/graphql", GraphQLEndpoint(services, schema), methods=["GET", "POST"]),
             Mount("/api/v1", app=RestApp(services, ROUTES)),
+            Route("/webhooks/stripe", StripeWebhook(services), methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoiceflow.auth import authenticate, key_use_is_stale, touch_key
 from invoiceflow.loaders import Loaders
+from invoiceflow.resolvers.effects import Effects
 from invoiceflow.resolvers.principal import Principal
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ class Context:
     session: AsyncSession
     principal: Principal
     request: Any = None
+    effects: Effects | None = None
     # Set when the work must not be committed although nothing was raised
     # (a GraphQL document that finished with errors).
     rollback_only: bool = field(default=False)
@@ -51,7 +53,9 @@ async def request_context(
             state = await services.limiter.hit(f"key:{principal.api_key_id}")
             if request is not None:
                 request.state.rate = state
-            context = Context(session=session, principal=principal, request=request)
+            context = Context(
+                session=session, principal=principal, request=request, effects=services.effects
+            )
             yield context
         except BaseException:
             await session.rollback()

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoiceflow.models import (
     Customer,
+    EmailDelivery,
     EstimateItem,
     Invoice,
     InvoiceItem,
@@ -22,7 +23,7 @@ from invoiceflow.models import (
     Product,
     StockMovement,
 )
-from invoiceflow.resolvers import customers, estimates, invoices, payments, products
+from invoiceflow.resolvers import customers, delivery, estimates, invoices, payments, products
 from invoiceflow.resolvers.principal import Principal
 
 BatchRead = Callable[..., Awaitable[list[Any]]]
@@ -73,4 +74,7 @@ class Loaders:
         )
         self.estimate_items: DataLoader[int, list[EstimateItem]] = _loader(
             session, principal, estimates.items_by_estimate_ids
+        )
+        self.invoice_emails: DataLoader[int, list[EmailDelivery]] = _loader(
+            session, principal, delivery.emails_by_invoice_ids
         )

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("STRIPE_WEBHOOK_SECRET", "INVOICEFLOW_STRIPE_WEBHOOK_SECRET"),
     )
     stripe_api_base: str | None = None
+    # Where clients reach this server (Stripe's success and cancel pages link back here).
+    public_url: str = "http://127.0.0.1:8000"
     # Seconds to wait for a database connection or statement before answering 503.
     db_timeout: float = 5.0
     log_level: str = "INFO"

@@ -17,7 +17,13 @@ from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, Invoic
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
-from invoiceflow.resolvers.lines import MAX_LINES, LineItemInput, copy_lines, write_lines
+from invoiceflow.resolvers.lines import (
+    MAX_LINES,
+    LineItemInput,
+    copy_lines,
+    reprice_lines,
+    write_lines,
+)
 from invoiceflow.resolvers.numbering import format_number, next_number
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
 from invoiceflow.resolvers.principal import Principal, require_writer
@@ -165,8 +171,8 @@ async def update_estimate(
     for name in ("issue_date", "expiry_date", "notes", "currency", "status"):
         if name in changes:
             setattr(estimate, name, changes[name])
-    if "items" in changes:
-        await _replace_items(session, principal, estimate, changes["items"])
+    if "items" in changes or "currency" in changes:
+        await _replace_items(session, principal, estimate, changes.get("items"))
     estimate.updated_at = utcnow()
     await session.flush()
     return estimate
@@ -229,12 +235,20 @@ async def convert_estimate(
 
 
 async def _replace_items(
-    session: AsyncSession, principal: Principal, estimate: Estimate, lines: Sequence[LineItemInput]
+    session: AsyncSession,
+    principal: Principal,
+    estimate: Estimate,
+    lines: Sequence[LineItemInput] | None,
 ) -> None:
+    """Write the lines (or, with None, round the current ones again) and the totals."""
     assert estimate.id is not None
-    totals = await write_lines(
-        session, principal, EstimateItem, {"estimate_id": estimate.id}, lines
-    )
+    parent = {"estimate_id": estimate.id}
+    if lines is None:
+        totals = await reprice_lines(session, principal, EstimateItem, parent, estimate.currency)
+    else:
+        totals = await write_lines(
+            session, principal, EstimateItem, parent, lines, estimate.currency
+        )
     estimate.subtotal, estimate.tax, estimate.total = totals.subtotal, totals.tax, totals.total
     await session.flush()
 

@@ -17,7 +17,7 @@ from invoiceflow.models import Customer, Invoice, InvoiceItem, Team
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
-from invoiceflow.resolvers.lines import MAX_LINES, LineItemInput, write_lines
+from invoiceflow.resolvers.lines import MAX_LINES, LineItemInput, reprice_lines, write_lines
 from invoiceflow.resolvers.money import ZERO
 from invoiceflow.resolvers.numbering import format_number, next_number
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
@@ -247,8 +247,8 @@ async def update_invoice(
     for name in ("issue_date", "due_date", "notes", "currency"):
         if name in changes:
             setattr(invoice, name, changes[name])
-    if "items" in changes:
-        await _replace_items(session, principal, invoice, changes["items"])
+    if "items" in changes or "currency" in changes:
+        await _replace_items(session, principal, invoice, changes.get("items"))
         if invoice.total < invoice.amount_paid:
             raise ValidationFailed.on("items", "The new total is below the amount already paid.")
     if changes.get("status") is not None:
@@ -317,11 +317,18 @@ async def customer_for(session: AsyncSession, principal: Principal, customer_id:
 
 
 async def _replace_items(
-    session: AsyncSession, principal: Principal, invoice: Invoice, lines: Sequence[LineItemInput]
+    session: AsyncSession,
+    principal: Principal,
+    invoice: Invoice,
+    lines: Sequence[LineItemInput] | None,
 ) -> None:
-    """Write the lines and the totals computed from them."""
+    """Write the lines (or, with None, round the current ones again) and the totals."""
     assert invoice.id is not None
-    totals = await write_lines(session, principal, InvoiceItem, {"invoice_id": invoice.id}, lines)
+    parent = {"invoice_id": invoice.id}
+    if lines is None:
+        totals = await reprice_lines(session, principal, InvoiceItem, parent, invoice.currency)
+    else:
+        totals = await write_lines(session, principal, InvoiceItem, parent, lines, invoice.currency)
     invoice.subtotal, invoice.tax, invoice.total = totals.subtotal, totals.tax, totals.total
     await session.flush()
 

@@ -44,6 +44,7 @@ async def write_lines(
     item_type: type[ItemT],
     parent: dict[str, int],
     lines: Sequence[LineItemInput],
+    currency: str,
 ) -> DocumentTotals:
     """Replace the parent's lines with ``lines`` and return the document's totals."""
     products = await _products(session, principal, [ln.product_id for ln in lines if ln.product_id])
@@ -66,7 +67,7 @@ async def write_lines(
         rate = line.tax_rate
         if rate is None:
             rate = product.tax_rate if product and product.tax_rate is not None else ZERO
-        totals = line_totals(line.quantity, unit_price, rate)
+        totals = line_totals(line.quantity, unit_price, rate, currency)
         if totals.amount >= MAX_LINE_AMOUNT:  # quantity x price: on the later field
             errors[f"items.{position}.unit_price"] = [
                 "The line amount (quantity x unit_price) must be below 1,000,000,000,000."
@@ -132,3 +133,24 @@ async def copy_lines(
     session.add_all(items)
     await session.flush()
     return document_totals([LineTotals(amount=i.amount, tax=i.tax_amount) for i in items])
+
+
+async def reprice_lines(
+    session: AsyncSession,
+    principal: Principal,
+    item_type: type[ItemT],
+    parent: dict[str, int],
+    currency: str,
+) -> DocumentTotals:
+    """Round the existing lines again for another currency (its minor unit may differ)."""
+    ((key, value),) = parent.items()
+    items = (
+        await session.execute(select(item_type).where(col(getattr(item_type, key)) == value))
+    ).scalars()
+    sums = []
+    for item in items:
+        totals = line_totals(item.quantity, item.unit_price, item.tax_rate, currency)
+        item.amount, item.tax_amount = totals.amount, totals.tax
+        sums.append(totals)
+    await session.flush()
+    return document_totals(sums)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
@@ -17,9 +18,11 @@ from invoiceflow.models import Invoice, Payment
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, ValidationFailed
-from invoiceflow.resolvers.money import ZERO
+from invoiceflow.resolvers.money import ZERO, from_minor_units
 from invoiceflow.resolvers.principal import Principal, require_writer
 from invoiceflow.resolvers.validation import Amount, Input, IsoDate, parse
+
+log = logging.getLogger("invoiceflow.payments")
 
 METHODS = ("bank_transfer", "card", "cash", "check", "stripe", "other")
 Method = Literal["bank_transfer", "card", "cash", "check", "stripe", "other"]
@@ -125,3 +128,49 @@ async def payments_by_customer_ids(
     for payment, customer_id in (await session.execute(stmt)).all():
         grouped[customer_id].append(payment)
     return [grouped.get(i, []) for i in ids]
+
+
+async def record_stripe_checkout(
+    session: AsyncSession,
+    *,
+    invoice_id: int,
+    team_id: int,
+    amount_minor: int,
+    currency: str,
+    reference: str | None,
+) -> Payment | None:
+    """A completed Stripe Checkout for one of our invoices becomes a payment.
+
+    The event comes from Stripe, not from a user, so the invoice is found by the team
+    named in the session's metadata. An event that cannot apply (unknown invoice, another
+    currency, nothing left to pay) is logged and acknowledged: Stripe must not retry it.
+    """
+    invoice = (
+        await session.execute(
+            select(Invoice)
+            .where(
+                col(Invoice.id) == invoice_id,
+                col(Invoice.team_id) == team_id,
+                col(Invoice.deleted_at).is_(None),
+            )
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if invoice is None or invoice.currency.upper() != currency.upper():
+        log.warning("stripe checkout for unknown invoice %s (team %s) ignored", invoice_id, team_id)
+        return None
+    amount = min(from_minor_units(amount_minor, invoice.currency), invoice.balance_due)
+    if amount <= ZERO or invoice.status in ("draft", "cancelled"):
+        log.warning(
+            "stripe checkout for %s ignored: status %s", invoice.invoice_number, invoice.status
+        )
+        return None
+    return await apply_payment(
+        session,
+        invoice,
+        amount=amount,
+        paid_at=invoices.today(),
+        method="stripe",
+        reference=reference,
+        recorded_by=None,
+    )

@@ -103,25 +103,42 @@ class RestApp:
         route, path_params = matched
         try:
             body = await _read_json_object(request) if _takes_body(route) else None
-            data = RequestData(path=path_params, query=request.query_params, body=body)
+            data = RequestData(
+                path=path_params,
+                query=request.query_params,
+                body=body,
+                effects=self.services.effects,
+            )
             async with request_context(
                 self.services,
                 request.headers.get("authorization"),
                 write=route.writes,
                 request=request,
             ) as ctx:
-                payload = await run(route, ctx, data)
+                if route.media_type is not None:
+                    document = await call(route, ctx, data)
+                else:
+                    payload = await run(route, ctx, data)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 raise
             return error_response(as_domain_error(exc), rate_headers(request, exc))
+        if route.media_type is not None:
+            headers = rate_headers(request)
+            headers["Content-Disposition"] = f'inline; filename="{document.filename}"'
+            return Response(document.content, route.status, headers, route.media_type)
         return json_response(payload, route.status, rate_headers(request))
+
+
+async def call(route: Route, ctx: Context, data: RequestData) -> Any:
+    """Call the route's resolver with the arguments its row says where to find."""
+    kwargs = {name: arg.read(data) for name, arg in route.args.items()}
+    return await route.resolver(session=ctx.session, principal=ctx.principal, **kwargs)
 
 
 async def run(route: Route, ctx: Context, data: RequestData) -> dict[str, Any]:
     """Call the route's resolver and shape the answer into the success envelope."""
-    kwargs = {name: arg.read(data) for name, arg in route.args.items()}
-    result = await route.resolver(session=ctx.session, principal=ctx.principal, **kwargs)
+    result = await call(route, ctx, data)
     payload: dict[str, Any] = {"success": True}
     if route.many and isinstance(result, Page):
         shape = route.shape

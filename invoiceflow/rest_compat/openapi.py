@@ -75,6 +75,11 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
 
 
 def _success(route: Route, data: dict[str, Any] | None) -> dict[str, Any]:
+    if route.media_type is not None:
+        return {
+            "description": route.summary,
+            "content": {route.media_type: {"schema": {"type": "string", "format": "binary"}}},
+        }
     properties: dict[str, Any] = {"success": {"const": True}, "message": {"type": "string"}}
     required = ["success"]
     if data is not None:

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from invoiceflow.resolvers import customers, estimates, invoices, payments, products, teams
+from invoiceflow.resolvers import (
+    customers,
+    delivery,
+    documents,
+    estimates,
+    invoices,
+    payments,
+    products,
+    teams,
+)
 from invoiceflow.resolvers.customers import CustomerCreate, CustomerUpdate
 from invoiceflow.resolvers.estimates import EstimateCreate, EstimateUpdate
 from invoiceflow.resolvers.invoices import SORTS, STATUSES, InvoiceCreate, InvoiceUpdate
@@ -16,7 +25,7 @@ from invoiceflow.resolvers.payments import PaymentInput
 from invoiceflow.resolvers.products import ProductCreate, ProductUpdate, StockAdjustment
 from invoiceflow.resolvers.teams import SwitchInput, TeamSettingsInput
 from invoiceflow.rest_compat import shapes
-from invoiceflow.rest_compat.table import Body, PathId, Query, Route, paging
+from invoiceflow.rest_compat.table import Body, PathId, Query, Route, UsesEffects, paging
 
 INVOICE = "/invoices/{id}"
 CUSTOMER = "/customers/{id}"
@@ -66,6 +75,20 @@ ROUTES: tuple[Route, ...] = (
           args={"invoice_id": PathId(), "data": Body(PaymentInput)},
           shape=shapes.payment_with_invoice, status=201, message="Payment recorded",
           errors=UPDATE, tag="Invoices"),
+    Route("POST", f"{INVOICE}/send-email", delivery.send_invoice_email,
+          "Send invoice via email (with the PDF attached)",
+          args={"invoice_id": PathId(), "effects": UsesEffects()}, shape=shapes.delivered,
+          message=lambda sent: f"Invoice sent to {sent.recipient}",
+          errors=(403, 404, 409, 422, 502), tag="Invoices"),
+    Route("POST", f"{INVOICE}/send-payment-link", delivery.send_payment_link,
+          "Send Stripe payment link (needs a connected Stripe account)",
+          args={"invoice_id": PathId(), "effects": UsesEffects()}, shape=shapes.payment_link,
+          message=lambda link: f"Payment link sent to {link.recipient}",
+          errors=(403, 404, 409, 422, 502), tag="Invoices"),
+    Route("GET", f"{INVOICE}/pdf", documents.invoice_pdf,
+          "Download the invoice as a PDF (an InvoiceFlow addition)",
+          args={"invoice_id": PathId()}, media_type="application/pdf", errors=READ_ONE,
+          tag="Invoices"),
     # --- customers ------------------------------------------------------------------------
     Route("GET", "/customers", customers.list_customers, "List customers", args={
         "search": Query("search", str, "Company, contact or email contains."), **paging(),
@@ -132,6 +155,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{ESTIMATE}/convert-to-invoice", estimates.convert_estimate,
           "Convert to invoice", args={"estimate_id": PathId()}, shape=shapes.conversion,
           status=201, message="Estimate converted to invoice", errors=(403, 404, 409),
+          tag="Estimates"),
+    Route("GET", f"{ESTIMATE}/pdf", documents.estimate_pdf,
+          "Download the estimate as a PDF (an InvoiceFlow addition)",
+          args={"estimate_id": PathId()}, media_type="application/pdf", errors=READ_ONE,
           tag="Estimates"),
     # --- teams ----------------------------------------------------------------------------
     Route("GET", "/teams", teams.list_teams, "List your teams", shape=shapes.team,

@@ -23,6 +23,7 @@ class RequestData:
     path: Mapping[str, str]
     query: Mapping[str, str]
     body: Any
+    effects: Any = None
 
 
 class Arg:
@@ -80,6 +81,14 @@ class Body(Arg):
         return request.body
 
 
+@dataclass(frozen=True)
+class UsesEffects(Arg):
+    """The mailer and payment gateway, for resolvers that reach outside."""
+
+    def read(self, request: RequestData) -> Any:
+        return request.effects
+
+
 def paging() -> dict[str, Arg]:
     return {
         "page": Query("page", int, "Page number, from 1."),
@@ -102,6 +111,8 @@ class Route:
     # The error statuses this route can answer beyond 401/429/5xx (for the OpenAPI document).
     errors: tuple[int, ...] = ()
     tag: str = ""
+    # The resolver returns a Document (a file), sent as it is instead of the JSON envelope.
+    media_type: str | None = None
 
     @property
     def writes(self) -> bool:

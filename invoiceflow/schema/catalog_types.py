@@ -143,6 +143,10 @@ class EstimateType:
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    @strawberry.field(description="Where to download this estimate as a PDF (same key).")
+    def pdf_url(self, root: strawberry.Parent[EstimateModel]) -> str:
+        return f"/api/v1/estimates/{root.id}/pdf"
+
     @strawberry.field
     def status(self, root: strawberry.Parent[EstimateModel]) -> EstimateStatus:
         return EstimateStatus(root.status)

@@ -9,6 +9,7 @@ from invoiceflow.context import Context
 from invoiceflow.resolvers import (
     api_keys,
     customers,
+    delivery,
     estimates,
     invoices,
     payments,
@@ -42,6 +43,18 @@ def target(value: strawberry.ID) -> int:
     if found is None:
         raise NotFound()
     return found
+
+
+@strawberry.type
+class SendInvoiceEmailPayload:
+    invoice: InvoiceType
+    recipient: str
+
+
+@strawberry.type
+class PaymentLinkPayload:
+    invoice: InvoiceType
+    url: str
 
 
 @strawberry.type
@@ -218,3 +231,23 @@ class Mutation:
         return await estimates.convert_estimate(  # type: ignore[return-value]
             session=ctx.session, principal=ctx.principal, estimate_id=target(id)
         )
+
+    @strawberry.mutation(description="Mail the invoice (PDF attached) to the customer.")
+    async def send_invoice_email(self, info: CtxInfo, id: strawberry.ID) -> SendInvoiceEmailPayload:
+        ctx = info.context
+        assert ctx.effects is not None
+        sent = await delivery.send_invoice_email(
+            session=ctx.session, principal=ctx.principal, invoice_id=target(id), effects=ctx.effects
+        )
+        return SendInvoiceEmailPayload(invoice=sent.invoice, recipient=sent.recipient)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="A Stripe payment link for the balance due, mailed too.")
+    async def send_invoice_payment_link(
+        self, info: CtxInfo, id: strawberry.ID
+    ) -> PaymentLinkPayload:
+        ctx = info.context
+        assert ctx.effects is not None
+        link = await delivery.send_payment_link(
+            session=ctx.session, principal=ctx.principal, invoice_id=target(id), effects=ctx.effects
+        )
+        return PaymentLinkPayload(invoice=link.invoice, url=link.url)  # type: ignore[arg-type]

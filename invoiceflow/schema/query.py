@@ -62,8 +62,8 @@ class Query:
         search: str | None = None,
         customer_id: strawberry.ID | None = None,
         sort: str | None = None,
-        page: int = 1,
-        per_page: int = 15,
+        page: int | None = 1,
+        per_page: int | None = 15,
     ) -> InvoicePage:
         ctx = info.context
         if customer_id is not None and object_id(customer_id) is None:
@@ -91,7 +91,11 @@ class Query:
 
     @strawberry.field
     async def customers(
-        self, info: CtxInfo, search: str | None = None, page: int = 1, per_page: int = 15
+        self,
+        info: CtxInfo,
+        search: str | None = None,
+        page: int | None = 1,
+        per_page: int | None = 15,
     ) -> CustomerPage:
         ctx = info.context
         return await customers.list_customers(  # type: ignore[return-value]
@@ -124,8 +128,8 @@ class Query:
         search: str | None = None,
         type: ProductType | None = None,
         active: bool | None = None,
-        page: int = 1,
-        per_page: int = 15,
+        page: int | None = 1,
+        per_page: int | None = 15,
     ) -> ProductPage:
         ctx = info.context
         return await products.list_products(  # type: ignore[return-value]
@@ -155,8 +159,8 @@ class Query:
         status: EstimateStatus | None = None,
         search: str | None = None,
         customer_id: strawberry.ID | None = None,
-        page: int = 1,
-        per_page: int = 15,
+        page: int | None = 1,
+        per_page: int | None = 15,
     ) -> EstimatePage:
         ctx = info.context
         if customer_id is not None and object_id(customer_id) is None:

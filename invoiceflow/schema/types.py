@@ -130,6 +130,27 @@ class InvoiceItemType:
         return await info.context.loaders.product.load(root.product_id)
 
 
+@strawberry.enum
+class EmailStatus(Enum):
+    SENT = "sent"
+    LOGGED = "logged"
+    FAILED = "failed"
+
+
+@strawberry.type(name="EmailDelivery")
+class EmailDeliveryType:
+    id: strawberry.ID
+    kind: str
+    recipient: str
+    subject: str
+    error: str | None
+    created_at: dt.datetime
+
+    @strawberry.field
+    def status(self, root: strawberry.Parent[object]) -> EmailStatus:
+        return EmailStatus(root.status)
+
+
 @strawberry.type(name="Invoice")
 class InvoiceType:
     id: strawberry.ID
@@ -160,6 +181,17 @@ class InvoiceType:
         self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
     ) -> CustomerType:
         return await info.context.loaders.customer.load(root.customer_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Where to download this invoice as a PDF (same key).")
+    def pdf_url(self, root: strawberry.Parent[InvoiceModel]) -> str:
+        return f"/api/v1/invoices/{root.id}/pdf"
+
+    @strawberry.field(description="Email deliveries of this invoice, newest first.")
+    async def emails(
+        self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
+    ) -> list[EmailDeliveryType]:
+        assert root.id is not None
+        return await info.context.loaders.invoice_emails.load(root.id)  # type: ignore[return-value]
 
     @strawberry.field(description="Payments received, newest first.")
     async def payments(

@@ -16,8 +16,10 @@ from invoiceflow.rest_compat.shapes.catalog import (
 from invoiceflow.rest_compat.shapes.invoices import (
     customer_detail,
     customer_summary,
+    delivered,
     invoice_detail,
     invoice_summary,
+    payment_link,
     payment_with_invoice,
 )
 from invoiceflow.rest_compat.shapes.teams import team
@@ -26,10 +28,12 @@ __all__ = [
     "conversion",
     "customer_detail",
     "customer_summary",
+    "delivered",
     "estimate_detail",
     "estimate_summary",
     "invoice_detail",
     "invoice_summary",
+    "payment_link",
     "payment_with_invoice",
     "product",
     "stock_adjusted",

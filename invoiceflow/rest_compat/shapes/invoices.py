@@ -9,6 +9,7 @@ from typing_extensions import TypedDict
 
 from invoiceflow.context import Context
 from invoiceflow.models import Customer, Invoice, Payment
+from invoiceflow.resolvers.delivery import Delivered, PaymentLink
 from invoiceflow.resolvers.invoices import effective_status
 from invoiceflow.rest_compat.shapes.common import (
     CustomerRef,
@@ -191,4 +192,29 @@ def _recent(invoice: Invoice) -> RecentInvoice:
         currency=invoice.currency,
         issue_date=invoice.issue_date,
         due_date=invoice.due_date,
+    )
+
+
+class DeliveredOut(TypedDict):
+    recipient: str
+    invoice: InvoiceDetail
+
+
+async def delivered(ctx: Context, result: Delivered) -> DeliveredOut:
+    return DeliveredOut(
+        recipient=result.recipient, invoice=await invoice_detail(ctx, result.invoice)
+    )
+
+
+class PaymentLinkOut(TypedDict):
+    url: str
+    recipient: str
+    invoice: InvoiceDetail
+
+
+async def payment_link(ctx: Context, result: PaymentLink) -> PaymentLinkOut:
+    return PaymentLinkOut(
+        url=result.url,
+        recipient=result.recipient,
+        invoice=await invoice_detail(ctx, result.invoice),
     )
