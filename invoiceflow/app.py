@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
+        await services.limiter.close()
         await services.db.dispose()
 
     app = Starlette(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from dataclasses import dataclass
@@ -62,6 +63,12 @@ class RateLimiter:
 
     async def reset(self) -> None:
         await self.storage.reset()
+
+    async def close(self) -> None:
+        """Close the Redis connections (the in-process storage holds none)."""
+        if isinstance(self.storage, RedisStorage):
+            self.storage.bridge.storage.connection_pool.disconnect()  # type: ignore[attr-defined]
+            await asyncio.sleep(0)  # let the transports finish closing
 
 
 def rate_headers(request: Any, exc: BaseException | None = None) -> dict[str, str]:

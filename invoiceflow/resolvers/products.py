@@ -116,6 +116,8 @@ async def create_product(*, session: AsyncSession, principal: Principal, data: A
     if product.stock_quantity:
         session.add(_movement(principal, product, product.stock_quantity, "Initial stock"))
         await session.flush()
+    # Read back the stored values (prices at their 4 places), so the answer is what a read shows.
+    await session.refresh(product)
     return product
 
 
@@ -133,6 +135,7 @@ async def update_product(
         setattr(product, name, value)
     product.updated_at = utcnow()
     await session.flush()
+    await session.refresh(product)  # the stored values, as for create
     return product
 
 

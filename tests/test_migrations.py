@@ -1,0 +1,120 @@
+"""Migrations: empty -> head -> base -> head on SQLite and PostgreSQL, matching the models."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from invoiceflow import migrate
+from invoiceflow.db import make_engine
+from invoiceflow.models import metadata
+
+PG_ADMIN_DSN = os.environ.get("INVOICEFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+MODEL_TABLES = {table.name for table in metadata.sorted_tables}
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
+
+
+@pytest.fixture
+def empty_pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database of its own, dropped afterwards."""
+    name = f"invoiceflow_migrations_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _head() -> str:
+    head = ScriptDirectory.from_config(migrate.alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def _schema(url: str) -> tuple[set[str], list[str], list[object]]:
+    """(tables, alembic versions, differences between the database and the models)."""
+
+    def read(conn: Connection) -> tuple[set[str], list[str], list[object]]:
+        tables = set(inspect(conn).get_table_names())
+        versions: list[str] = []
+        if "alembic_version" in tables:
+            versions = [
+                row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+            ]
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, metadata) if tables - {"alembic_version"} else []
+        return tables, versions, diff
+
+    async def run() -> tuple[set[str], list[str], list[object]]:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(read)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _round_trip(url: str) -> None:
+    # given: an empty database
+    tables, versions, _ = _schema(url)
+    assert tables == set()
+    # when
+    migrate.upgrade(url)
+    # then: every model table exists, exactly as the models describe it
+    tables, versions, diff = _schema(url)
+    assert tables == MODEL_TABLES | {"alembic_version"}
+    assert versions == [_head()]
+    assert diff == []
+    # when
+    migrate.downgrade(url)
+    # then: nothing is left but alembic's own bookkeeping
+    tables, versions, _ = _schema(url)
+    assert tables - {"alembic_version"} == set()
+    assert versions == []
+    # when: up again (leftover types, sequences or indexes would break this)
+    migrate.upgrade(url)
+    # then
+    tables, versions, diff = _schema(url)
+    assert tables == MODEL_TABLES | {"alembic_version"}
+    assert versions == [_head()]
+    assert diff == []
+
+
+def test_migrations_round_trip_on_sqlite(sqlite_url: str) -> None:
+    _round_trip(sqlite_url)
+
+
+def test_migrations_round_trip_on_postgres(empty_pg_url: str) -> None:
+    _round_trip(empty_pg_url)

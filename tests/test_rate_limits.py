@@ -1,0 +1,253 @@
+"""Per-key rate limits: headers, one counter per key shared by REST and GraphQL (API.md §2, §4)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from invoiceflow.app import Services, create_app
+from invoiceflow.models import Customer
+from invoiceflow.ratelimit import RateLimiter
+from invoiceflow.settings import Settings
+from tests.conftest import Api, KeyFactory
+
+REDIS_URL = os.environ.get("INVOICEFLOW_TEST_REDIS", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ME = "query { me { id } }"
+HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+
+
+@dataclass
+class Limited:
+    """An app whose keys may make ``limit`` requests a window, and a way to make keys."""
+
+    services: Services
+    keys: KeyFactory
+
+
+@asynccontextmanager
+async def limited_app(
+    services: Services, spec: str, redis_url: str | None = None
+) -> AsyncIterator[Limited]:
+    """Its own app over the test's database (the ``services`` fixture cleaned it)."""
+    own = Services(
+        settings=Settings(database_url=services.settings.database_url, rate_limit=spec),
+        db=services.db,
+        limiter=RateLimiter(spec, redis_url),
+    )
+    transport = httpx.ASGITransport(app=create_app(services=own))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield Limited(own, KeyFactory(own, http))
+    finally:
+        await disconnect(own.limiter)
+
+
+async def disconnect(limiter: RateLimiter) -> None:
+    """Close a Redis limiter's connections before the test's event loop ends."""
+    await limiter.close()
+
+
+@pytest.fixture
+async def three(services: Services) -> AsyncIterator[Limited]:
+    async with limited_app(services, "3/minute") as app:
+        yield app
+
+
+@pytest.fixture
+async def hundred(services: Services) -> AsyncIterator[Limited]:
+    async with limited_app(services, "100/minute") as app:
+        yield app
+
+
+def remaining(response: httpx.Response) -> int:
+    return int(response.headers["x-ratelimit-remaining"])
+
+
+def assert_rate_headers(response: httpx.Response, limit: int) -> None:
+    now = time.time()
+    assert all(name in response.headers for name in HEADERS), dict(response.headers)
+    assert response.headers["x-ratelimit-limit"] == str(limit)
+    assert re.fullmatch(r"\d+", response.headers["x-ratelimit-remaining"])
+    assert re.fullmatch(r"\d+", response.headers["x-ratelimit-reset"])
+    reset = int(response.headers["x-ratelimit-reset"])
+    assert now < reset <= now + 61, (reset, now)
+
+
+def assert_retry_after(response: httpx.Response, window: int) -> None:
+    """Whole seconds until the window's end (rounded up: never too early), as Reset says."""
+    now = time.time()
+    assert re.fullmatch(r"[1-9]\d*", response.headers["retry-after"])
+    retry_after = int(response.headers["retry-after"])
+    assert retry_after <= window + 1
+    assert abs(now + retry_after - int(response.headers["x-ratelimit-reset"])) <= 1.5
+    assert remaining(response) == 0
+
+
+def assert_rest_429(response: httpx.Response, window: int = 60) -> None:
+    assert response.status_code == 429, response.text
+    body = response.json()
+    assert body["success"] is False
+    assert body["error"] == "rate_limited"
+    assert isinstance(body["message"], str) and body["message"]
+    assert_retry_after(response, window)
+
+
+def assert_graphql_429(response: httpx.Response, window: int = 60) -> None:
+    assert response.status_code == 429, response.text
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert_retry_after(response, window)
+
+
+async def test_every_authenticated_response_has_rate_headers(hundred: Limited) -> None:
+    # given
+    alice = await hundred.keys.api("alice@a.example", "Team A")
+    viewer = await hundred.keys.api("vera@a.example", "Team A", role="viewer")
+    customer = await alice.create_customer()
+    # when
+    responses = [
+        await alice.get("/invoices"),
+        await alice.post("/invoices", {"customer_id": customer["id"], "items": []}),  # 422
+        await alice.get("/invoices/987654"),  # 404
+        await alice.patch(f"/customers/{customer['id']}", {"notes": "n"}),
+        await alice.delete(f"/customers/{customer['id']}"),
+        await alice.graphql_response(ME),
+        await alice.graphql_response("query { nope }"),  # a GraphQL error, still counted
+        await viewer.post("/customers", {"company_name": "X"}),  # 403
+    ]
+    # then
+    assert [r.status_code for r in responses] == [200, 422, 404, 200, 200, 200, 200, 403]
+    for response in responses:
+        assert_rate_headers(response, 100)
+    alice_left = [remaining(r) for r in responses[:-1]]
+    assert alice_left == list(range(98, 98 - len(alice_left), -1))  # create_customer took one
+    assert remaining(responses[-1]) == 99
+
+
+async def test_unauthenticated_responses_are_not_counted(hundred: Limited) -> None:
+    # given
+    alice = await hundred.keys.api("alice@a.example", "Team A")
+    # when
+    anonymous = await alice.http.get("/api/v1/invoices")
+    counted = await alice.get("/invoices")
+    # then
+    assert anonymous.status_code == 401
+    assert remaining(counted) == 99
+
+
+async def test_rest_and_graphql_share_one_counter(three: Limited) -> None:
+    # given
+    alice = await three.keys.api("alice@a.example", "Team A")
+    # when
+    first = await alice.get("/teams")
+    second = await alice.graphql_response(ME)
+    third = await alice.get("/teams")
+    over_graphql = await alice.graphql_response(ME)
+    over_rest = await alice.get("/teams")
+    # then
+    assert [first.status_code, second.status_code, third.status_code] == [200, 200, 200]
+    assert [remaining(first), remaining(second), remaining(third)] == [2, 1, 0]
+    assert_graphql_429(over_graphql)
+    assert_rest_429(over_rest)
+
+
+async def test_over_the_limit_rest_is_429_and_does_nothing(three: Limited) -> None:
+    # given
+    alice = await three.keys.api("alice@a.example", "Team A")
+    for _ in range(3):
+        assert (await alice.get("/customers")).status_code == 200
+    # when
+    response = await alice.post("/customers", {"company_name": "Too Late Ltd"})
+    # then
+    assert_rest_429(response)
+    assert set(response.json()) == {"success", "error", "message"}
+    assert_rate_headers(response, 3)
+    async with three.services.db.read_sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Customer)) == 0
+
+
+async def test_over_the_limit_graphql_is_429_and_does_nothing(three: Limited) -> None:
+    # given
+    alice = await three.keys.api("alice@a.example", "Team A")
+    for _ in range(3):
+        assert (await alice.graphql_response(ME)).status_code == 200
+    # when
+    response = await alice.graphql_response(
+        'mutation { createCustomer(input: {companyName: "Too Late Ltd"}) { id } }'
+    )
+    # then
+    assert_graphql_429(response)
+    assert_rate_headers(response, 3)
+    async with three.services.db.read_sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Customer)) == 0
+
+
+async def test_two_keys_have_separate_counters(three: Limited) -> None:
+    # given: two keys of two users, and a second key of the first user
+    alice = await three.keys.api("alice@a.example", "Team A")
+    bob = await three.keys.api("bob@b.example", "Team B")
+    alice_again = await three.keys.api("alice@a.example", "Team A")
+    for _ in range(3):
+        await alice.get("/teams")
+    assert_rest_429(await alice.get("/teams"))
+    # when
+    for_bob = await bob.get("/teams")
+    for_alice_again = await alice_again.graphql_response(ME)
+    # then
+    assert for_bob.status_code == 200
+    assert remaining(for_bob) == 2
+    assert for_alice_again.status_code == 200
+    assert remaining(for_alice_again) == 2
+
+
+async def _require_redis(spec: str) -> None:
+    limiter = RateLimiter(spec, REDIS_URL)
+    try:
+        reachable = await limiter.storage.check()
+    except Exception:  # the client raises various connection errors
+        reachable = False
+    finally:
+        await disconnect(limiter)
+    if not reachable:
+        if IN_CI:
+            pytest.fail(f"Redis is required under CI but unreachable at {REDIS_URL}")
+        pytest.skip(f"Redis unreachable at {REDIS_URL}")
+
+
+async def test_two_app_instances_share_counters_in_redis(services: Services) -> None:
+    # given: a window length of its own makes this run's Redis keys unique (other runs and
+    # other test databases reuse the same API key ids), so nobody else's counts mix in
+    window = 600 + secrets.randbelow(3000)
+    spec = f"3/{window} second"
+    await _require_redis(spec)
+    async with (
+        limited_app(services, spec, REDIS_URL) as one,
+        limited_app(services, spec, REDIS_URL) as two,
+    ):
+        alice_key = await one.keys.key("alice@a.example", "Team A")
+        bob_key = await one.keys.key("bob@b.example", "Team B")
+        on_one, on_two = Api(one.keys.http, alice_key), Api(two.keys.http, alice_key)
+        # when
+        first = await on_one.get("/teams")
+        second = await on_two.graphql_response(ME)
+        third = await on_one.get("/teams")
+        over = await on_two.get("/teams")
+        bob_on_two = await Api(two.keys.http, bob_key).get("/teams")
+    # then
+    assert [first.status_code, second.status_code, third.status_code] == [200, 200, 200]
+    assert [remaining(first), remaining(second), remaining(third)] == [2, 1, 0]
+    assert_rest_429(over, window)
+    assert int(over.headers["retry-after"]) > 60  # this run's own window, not a default one
+    assert bob_on_two.status_code == 200
+    assert remaining(bob_on_two) == 2

@@ -1,0 +1,125 @@
+"""One request, one transaction: a request that fails half-way leaves nothing behind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from invoiceflow.app import Services
+from invoiceflow.models import Invoice, InvoiceItem, Team
+from invoiceflow.resolvers import invoices
+from tests.conftest import Api
+
+CREATE_INVOICE = """
+mutation ($input: InvoiceInput!) { createInvoice(input: $input) { id invoiceNumber } }
+"""
+SECRET = "half-way-failure-7f3a"
+
+
+async def counts(services: Services) -> tuple[int, int, int]:
+    """(invoice rows, item rows, team A's invoice counter)."""
+    async with services.db.read_sessions() as session:
+        rows = await session.scalar(select(func.count()).select_from(Invoice))
+        items = await session.scalar(select(func.count()).select_from(InvoiceItem))
+        seq = await session.scalar(select(col(Team.invoice_seq)).where(col(Team.name) == "Team A"))
+    return int(rows or 0), int(items or 0), int(seq or 0)
+
+
+@pytest.fixture
+def fail_after_items(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make create_invoice fail once its number is taken and its rows are flushed."""
+    real = invoices._replace_items
+    calls: list[int] = []
+
+    async def write_then_fail(*args: Any, **kwargs: Any) -> Any:
+        await real(*args, **kwargs)  # the invoice, its lines and the number are in the session
+        calls.append(1)
+        raise RuntimeError(SECRET)
+
+    monkeypatch.setattr(invoices, "_replace_items", write_then_fail)
+    return calls
+
+
+async def test_failed_rest_create_writes_nothing(
+    alice: Api, services: Services, fail_after_items: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    customer = await alice.create_customer()
+    # when
+    failed = await alice.post(
+        "/invoices",
+        {
+            "customer_id": customer["id"],
+            "items": [{"description": "Design", "quantity": 3, "unit_price": 100}],
+        },
+    )
+    # then
+    assert fail_after_items == [1]  # it really failed after the writes, not before
+    assert failed.status_code == 500, failed.text
+    assert failed.json() == {
+        "success": False,
+        "error": "server_error",
+        "message": "Something went wrong on our side.",
+    }
+    assert await counts(services) == (0, 0, 0)
+    # and when: the next create succeeds, it takes the number given back
+    monkeypatch.undo()
+    created = await alice.create_invoice(customer["id"])
+    assert created["invoice_number"] == "INV-0001"
+    assert await counts(services) == (1, 1, 1)
+
+
+async def test_failed_graphql_create_writes_nothing(
+    alice: Api, services: Services, fail_after_items: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    customer = await alice.create_customer()
+    variables = {
+        "input": {
+            "customerId": str(customer["id"]),
+            "items": [{"description": "Design", "quantity": "3", "unitPrice": "100"}],
+        }
+    }
+    # when
+    failed = await alice.graphql(CREATE_INVOICE, variables)
+    # then
+    assert fail_after_items == [1]
+    assert failed["data"] is None
+    assert failed["errors"][0]["extensions"]["code"] == "SERVER_ERROR"
+    assert SECRET not in str(failed)
+    assert await counts(services) == (0, 0, 0)
+    # and when
+    monkeypatch.undo()
+    created = await alice.graphql(CREATE_INVOICE, variables)
+    assert created["data"]["createInvoice"]["invoiceNumber"] == "INV-0001"
+    assert await counts(services) == (1, 1, 1)
+
+
+async def test_failed_update_keeps_the_invoice_as_it_was(
+    alice: Api, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given
+    customer = await alice.create_customer()
+    invoice = await alice.create_invoice(customer["id"], notes="before")
+    before = (await alice.get(f"/invoices/{invoice['id']}")).json()["data"]
+    real = invoices._replace_items
+
+    async def write_then_fail(*args: Any, **kwargs: Any) -> Any:
+        await real(*args, **kwargs)
+        raise RuntimeError(SECRET)
+
+    monkeypatch.setattr(invoices, "_replace_items", write_then_fail)
+    # when
+    failed = await alice.patch(
+        f"/invoices/{invoice['id']}",
+        {"notes": "after", "items": [{"description": "Other", "quantity": 1, "unit_price": 1}]},
+    )
+    # then
+    assert failed.status_code == 500, failed.text
+    monkeypatch.undo()
+    after = (await alice.get(f"/invoices/{invoice['id']}")).json()["data"]
+    assert after == before
+    assert await counts(services) == (1, 1, 1)
