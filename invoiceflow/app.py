@@ -16,15 +16,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from invoiceflow import graphiql
 from invoiceflow.db import Database
-from invoiceflow.http import RequestIdMiddleware, json_response
+from invoiceflow.http import RequestLogMiddleware, json_response
 from invoiceflow.mailer import SmtpMailer
 from invoiceflow.ratelimit import RateLimiter
 from invoiceflow.resolvers.effects import Effects
 from invoiceflow.resolvers.errors import MethodNotAllowed, NotFound, ServiceUnavailable
 from invoiceflow.rest_compat.dispatch import RestApp, error_response
 from invoiceflow.rest_compat.routes import ROUTES
-from invoiceflow.schema import schema
+from invoiceflow.schema import build_schema
 from invoiceflow.schema.http import GraphQLEndpoint
 from invoiceflow.settings import Settings, get_settings
 from invoiceflow.stripe_gateway import StripeGateway
@@ -71,8 +72,16 @@ class Services:
         )
 
 
+def configure_logging(level: str) -> None:
+    """Plain lines on stderr, unless the host (a test runner, say) configured logging."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("invoiceflow").setLevel(level.upper())
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
     services = services or Services.from_settings(settings or get_settings())
+    configure_logging(services.settings.log_level)
 
     async def healthz(_: Request) -> Response:
         return json_response({"status": "ok"})
@@ -103,15 +112,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         await services.limiter.close()
         await services.db.dispose()
 
+    schema = build_schema(introspection=services.settings.introspection)
+    graphql = GraphQLEndpoint(services, schema, ide=services.settings.graphiql)
     app = Starlette(
         routes=[
-            Route("/graphql", GraphQLEndpoint(services, schema), methods=["GET", "POST"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphiql/assets/{name}", graphiql.asset),
             Mount("/api/v1", app=RestApp(services, ROUTES)),
             Route("/webhooks/stripe", StripeWebhook(services), methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[Middleware(RequestLogMiddleware)],
         exception_handlers={404: not_found, 405: not_allowed},
         lifespan=lifespan,
     )

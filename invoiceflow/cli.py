@@ -1,4 +1,4 @@
-"""The ``invoiceflow`` command: serve, migrate, create-api-key, demo."""
+"""The ``invoiceflow`` command: serve, migrate, create-api-key, seed-demo."""
 
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ import click
 
 from invoiceflow import migrate as migrations
 from invoiceflow.db import Database
-from invoiceflow.resolvers.api_keys import key_is_active, provision
+from invoiceflow.demo import DEMO_EMAIL, DEMO_TEAM, ensure_demo
+from invoiceflow.resolvers.api_keys import provision
 from invoiceflow.resolvers.errors import ValidationFailed
 from invoiceflow.resolvers.principal import ROLES
 from invoiceflow.settings import get_settings
 
-DEMO_EMAIL = "demo@example.com"
-DEMO_TEAM = "My Company"
 DEMO_KEY_FILE = Path(".invoiceflow-demo-key")
 
 
 @click.group()
 def main() -> None:
     """InvoiceFlow: an invoicing backend with GraphQL and REST v1."""
-    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("invoiceflow").setLevel(get_settings().log_level.upper())
 
 
 @main.command()
@@ -86,35 +86,34 @@ async def _provision(
         await db.dispose()
 
 
-@main.command()
-def demo() -> None:
-    """Ensure the demo team and print its key (kept in .invoiceflow-demo-key for reruns)."""
+@main.command("seed-demo")
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="Where it serves.")
+def seed_demo(url: str) -> None:
+    """Create the demo team with sample data (once) and print its API key (last line).
+
+    The key is kept in .invoiceflow-demo-key so that a second run prints the same one.
+    """
     settings = get_settings()
     migrations.upgrade(settings.database_url)
     kept = DEMO_KEY_FILE.read_text().strip() if DEMO_KEY_FILE.exists() else None
-    plain = asyncio.run(_demo_key(kept))
+    plain, created = asyncio.run(_demo(kept))
     if plain != kept:
         DEMO_KEY_FILE.write_text(plain + "\n")
         DEMO_KEY_FILE.chmod(0o600)
-    url = "http://127.0.0.1:8000"
     click.echo("")
-    click.echo(f"  demo team:  {DEMO_TEAM} ({DEMO_EMAIL})")
-    click.echo(f"  GraphiQL:   {url}/graphql")
-    click.echo(f'  try:        curl -s {url}/api/v1/invoices -H "Authorization: Bearer {plain}"')
+    click.echo(
+        f"  Demo team {DEMO_TEAM!r} ({DEMO_EMAIL}): " + ("seeded now." if created else "ready.")
+    )
+    click.echo(f"  GraphiQL:  {url}/graphql  (paste the key into the Headers pane)")
+    click.echo(f'  Try:       curl -s {url}/api/v1/invoices -H "Authorization: Bearer {plain}"')
     click.echo("  API key:")
     click.echo(plain)
 
 
-async def _demo_key(kept: str | None) -> str:
-    """The kept demo key while it still works, else a new one for the demo team."""
+async def _demo(kept: str | None) -> tuple[str, bool]:
     db = Database.from_url(get_settings().database_url)
     try:
         async with db.write_sessions.begin() as session:
-            if kept and await key_is_active(session, kept):
-                return kept
-            _user, _team, plain = await provision(
-                session=session, email=DEMO_EMAIL, team_name=DEMO_TEAM, key_name="demo"
-            )
-            return plain
+            return await ensure_demo(session, kept)
     finally:
         await db.dispose()

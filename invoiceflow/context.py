@@ -50,6 +50,8 @@ async def request_context(
     async with factory() as session:
         try:
             principal = await authenticate(session, authorization)
+            if request is not None:
+                request.state.team_id = principal.team_id
             state = await services.limiter.hit(f"key:{principal.api_key_id}")
             if request is not None:
                 request.state.rate = state

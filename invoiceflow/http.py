@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+import time
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -17,6 +20,7 @@ from invoiceflow.resolvers.errors import PayloadTooLarge
 MAX_BODY = 1024 * 1024
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+access_log = logging.getLogger("invoiceflow.access")
 
 
 async def read_body(request: Request) -> bytes:
@@ -51,8 +55,13 @@ def json_response(
     )
 
 
-class RequestIdMiddleware:
-    """Echo the caller's X-Request-ID (when sane) or a fresh one on every response."""
+class RequestLogMiddleware:
+    """Give every request an id (the caller's X-Request-ID when sane, else a fresh one),
+    echo it on the response, and log one structured line when the response is done.
+
+    The line carries method, path (or the GraphQL operation), status, duration, team id and
+    request id; never a header, a key or a body.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -61,15 +70,33 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         sent = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = sent if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        status = 500
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                line = {
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "operation": state.get("operation"),
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "team_id": state.get("team_id"),
+                    "request_id": request_id,
+                }
+                access_log.info(json.dumps(line, separators=(",", ":")))

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     # Seconds to wait for a database connection or statement before answering 503.
     db_timeout: float = 5.0
     log_level: str = "INFO"
+    # GraphiQL at GET /graphql in a browser, and schema introspection: both off in production
+    # if you prefer not to publish the schema.
+    graphiql: bool = True
+    introspection: bool = True
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from invoiceflow.models import Invoice, Payment
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, ValidationFailed
-from invoiceflow.resolvers.money import ZERO, from_minor_units
+from invoiceflow.resolvers.money import ZERO, from_minor_units, to_cents
 from invoiceflow.resolvers.principal import Principal, require_writer
 from invoiceflow.resolvers.validation import Amount, Input, IsoDate, parse
 
@@ -79,7 +79,7 @@ async def apply_payment(
     payment = Payment(
         team_id=invoice.team_id,
         invoice_id=invoice.id,
-        amount=amount,
+        amount=to_cents(amount),  # as stored, so the answer reads like a later GET
         paid_at=paid_at,
         method=method,
         reference=reference,

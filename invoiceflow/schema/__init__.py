@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -38,7 +39,9 @@ class InvoiceFlowSchema(strawberry.Schema):
         return None
 
 
-def build_schema(**_: Any) -> strawberry.Schema:
+def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+    """The schema; production may switch introspection off (INVOICEFLOW_INTROSPECTION=false)."""
+    extensions: list[Any] = [] if introspection else [DisableIntrospection]
     return InvoiceFlowSchema(
         query=Query,
         mutation=Mutation,
@@ -49,6 +52,7 @@ def build_schema(**_: Any) -> strawberry.Schema:
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            *extensions,
         ],
     )
 

@@ -11,10 +11,10 @@ import strawberry
 from graphql import GraphQLError, OperationType, parse
 from graphql.language import OperationDefinitionNode
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from strawberry.http.ides import get_graphql_ide_html
 
+from invoiceflow import graphiql
 from invoiceflow.context import request_context
 from invoiceflow.failures import as_domain_error
 from invoiceflow.http import read_body
@@ -72,9 +72,12 @@ class GraphQLEndpoint:
             and self.ide
             and "text/html" in request.headers.get("accept", "")
         ):
-            return HTMLResponse(get_graphql_ide_html())
+            return graphiql.page()
         try:
             query, variables, operation_name = await self._operation(request)
+            request.state.operation = operation_name or (
+                "mutation" if is_mutation(query, None) else "query"
+            )
             write = is_mutation(query, operation_name)
             if write and request.method == "GET":
                 raise MethodNotAllowed("Mutations must be sent with POST.")
