@@ -28,7 +28,10 @@ if TYPE_CHECKING:
 
 @lru_cache(maxsize=512)
 def is_mutation(query: str, operation_name: str | None) -> bool:
-    """Whether the operation to run writes (it then takes a write transaction)."""
+    """Whether the operation to run writes (it then takes a write transaction).
+
+    Raises BadRequest when ``operation_name`` names no operation of the document.
+    """
     try:
         document = parse(query)
     except GraphQLError:
@@ -39,6 +42,8 @@ def is_mutation(query: str, operation_name: str | None) -> bool:
         name = definition.name.value if definition.name else None
         if operation_name is None or name == operation_name:
             return definition.operation == OperationType.MUTATION
+    if operation_name is not None:
+        raise BadRequest(f"The document has no operation named {operation_name!r}.")
     return False
 
 
