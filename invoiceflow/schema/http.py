@@ -27,24 +27,26 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=512)
-def is_mutation(query: str, operation_name: str | None) -> bool:
-    """Whether the operation to run writes (it then takes a write transaction).
+def describe(query: str, operation_name: str | None) -> tuple[str, bool]:
+    """The operation to run: its name (for the request log) and whether it writes
+    (it then takes a write transaction).
 
     Raises BadRequest when ``operation_name`` names no operation of the document.
     """
     try:
         document = parse(query)
     except GraphQLError:
-        return False  # execution reports the syntax error
+        return "invalid", False  # execution reports the syntax error
     for definition in document.definitions:
         if not isinstance(definition, OperationDefinitionNode):
             continue
         name = definition.name.value if definition.name else None
         if operation_name is None or name == operation_name:
-            return definition.operation == OperationType.MUTATION
+            writes = definition.operation == OperationType.MUTATION
+            return name or f"anonymous {definition.operation.value}", writes
     if operation_name is not None:
         raise BadRequest(f"The document has no operation named {operation_name!r}.")
-    return False
+    return "none", False
 
 
 def _errors_response(
@@ -80,10 +82,7 @@ class GraphQLEndpoint:
             return graphiql.page()
         try:
             query, variables, operation_name = await self._operation(request)
-            request.state.operation = operation_name or (
-                "mutation" if is_mutation(query, None) else "query"
-            )
-            write = is_mutation(query, operation_name)
+            request.state.operation, write = describe(query, operation_name)
             if write and request.method == "GET":
                 raise MethodNotAllowed("Mutations must be sent with POST.")
             async with request_context(
@@ -147,4 +146,4 @@ def _loads(raw: bytes | str) -> Any:
         raise BadRequest("The request body is not valid JSON.") from None
 
 
-__all__ = ["DomainError", "GraphQLEndpoint", "is_mutation"]
+__all__ = ["DomainError", "GraphQLEndpoint", "describe"]
