@@ -16,6 +16,7 @@ SQLModel.metadata.naming_convention = {
 from invoiceflow.models.customer import Customer  # noqa: E402
 from invoiceflow.models.delivery import EmailDelivery, StripeEvent  # noqa: E402
 from invoiceflow.models.estimate import Estimate, EstimateItem  # noqa: E402
+from invoiceflow.models.idempotency import IdempotencyKey  # noqa: E402
 from invoiceflow.models.invoice import Invoice, InvoiceItem, LineItemBase  # noqa: E402
 from invoiceflow.models.payment import Payment  # noqa: E402
 from invoiceflow.models.product import Product, StockMovement  # noqa: E402
@@ -29,6 +30,7 @@ __all__ = [
     "EmailDelivery",
     "Estimate",
     "EstimateItem",
+    "IdempotencyKey",
     "Invoice",
     "InvoiceItem",
     "LineItemBase",
