@@ -113,7 +113,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         await services.db.dispose()
 
     schema = build_schema(introspection=services.settings.introspection)
-    graphql = GraphQLEndpoint(services, schema, ide=services.settings.graphiql)
+    graphql = GraphQLEndpoint(
+        services,
+        schema,
+        ide=services.settings.graphiql,
+        introspection=services.settings.introspection,
+    )
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

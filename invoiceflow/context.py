@@ -37,9 +37,20 @@ class Context:
         return Loaders(self.session, self.principal)
 
 
+async def authenticate_request(services: Services, request: Any) -> Principal:
+    """The caller, resolved in a short read transaction of its own (before the work's)."""
+    async with services.db.read_sessions() as session:
+        return await authenticate(session, request.headers.get("authorization"))
+
+
 @asynccontextmanager
 async def request_context(
-    services: Services, authorization: str | None, *, write: bool, request: Any = None
+    services: Services,
+    authorization: str | None,
+    *,
+    write: bool,
+    request: Any = None,
+    principal: Principal | None = None,
 ) -> AsyncIterator[Context]:
     """Authenticate, count the request against the key's limit, and run it in one transaction.
 
@@ -49,7 +60,8 @@ async def request_context(
     factory = services.db.write_sessions if write else services.db.read_sessions
     async with factory() as session:
         try:
-            principal = await authenticate(session, authorization)
+            if principal is None:
+                principal = await authenticate(session, authorization)
             if request is not None:
                 request.state.team_id = principal.team_id
             state = await services.limiter.hit(f"key:{principal.api_key_id}")

@@ -84,8 +84,9 @@ def quantity(value: Decimal) -> str:
 def _sans_coverage() -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
-    with resources.as_file(SANS) as path:
-        return frozenset(TTFont(path, lazy=True)["cmap"].getBestCmap())
+    # Closed at once: a lazily read font keeps its file open (a ResourceWarning) otherwise.
+    with resources.as_file(SANS) as path, TTFont(path, lazy=True) as font:
+        return frozenset(font["cmap"].getBestCmap())
 
 
 @cache
@@ -102,13 +103,12 @@ def _bold_font() -> Path:
 
     target = Path(tempfile.gettempdir()) / f"invoiceflow-{__version__}-NotoSans-Bold.ttf"
     if not target.exists():
-        with resources.as_file(SANS) as path:
-            font = TTFont(path)
-        instancer.instantiateVariableFont(
-            font, {"wght": 700, "wdth": 100}, inplace=True, static=True
-        )
-        partial = target.with_suffix(f".{os.getpid()}.tmp")
-        font.save(partial)
+        with resources.as_file(SANS) as path, TTFont(path) as font:
+            instancer.instantiateVariableFont(
+                font, {"wght": 700, "wdth": 100}, inplace=True, static=True
+            )
+            partial = target.with_suffix(f".{os.getpid()}.tmp")
+            font.save(partial)
         os.replace(partial, target)
     return target
 

@@ -45,6 +45,14 @@ class StockAdjustment(Input):
     adjustment: int = Field(gt=-MAX_STOCK, lt=MAX_STOCK)
     reason: str | None = Field(default=None, max_length=500)
 
+    @field_validator("adjustment", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: Any) -> Any:
+        # pydantic's lax int takes true/false as 1/0; a JSON boolean is no stock count.
+        if isinstance(value, bool):
+            raise ValueError("Must be an integer.")
+        return value
+
     @field_validator("adjustment")
     @classmethod
     def _not_zero(cls, value: int) -> int:
@@ -110,6 +118,8 @@ async def create_product(*, session: AsyncSession, principal: Principal, data: A
     fields = payload.model_dump(exclude_none=True)
     if payload.type == "product":
         fields["stock_quantity"] = payload.stock_quantity or 0
+    else:
+        fields.pop("stock_quantity", None)  # a service has none, not a stock of 0
     product = Product(team_id=principal.team_id, **fields)
     session.add(product)
     await session.flush()

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from invoiceflow import idempotency
 from invoiceflow.context import Context, request_context
 from invoiceflow.failures import as_domain_error
 from invoiceflow.http import json_response, read_body
@@ -26,6 +27,7 @@ from invoiceflow.resolvers.errors import (
     ValidationFailed,
 )
 from invoiceflow.resolvers.pagination import Page
+from invoiceflow.resolvers.principal import Principal
 from invoiceflow.rest_compat import openapi
 from invoiceflow.rest_compat.table import Body, RequestData, Route
 
@@ -103,17 +105,41 @@ class RestApp:
         route, path_params = matched
         try:
             body = await _read_json_object(request) if _takes_body(route) else None
+            key = idempotency.requested_key(request) if route.method == "POST" else None
             data = RequestData(
                 path=path_params,
                 query=request.query_params,
                 body=body,
                 effects=self.services.effects,
             )
+            if key is None:
+                return await self.execute(request, route, data)
+            print_ = idempotency.fingerprint(
+                route.method, request.url.path, json.dumps(body, sort_keys=True, default=str)
+            )
+            return await idempotency.once(
+                self.services,
+                request,
+                key,
+                print_,
+                lambda principal: self.execute(request, route, data, principal),
+            )
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return error_response(as_domain_error(exc), rate_headers(request, exc))
+
+    async def execute(
+        self, request: Request, route: Route, data: RequestData, principal: Principal | None = None
+    ) -> Response:
+        """Run one route in one transaction and answer with its response (errors included)."""
+        try:
             async with request_context(
                 self.services,
                 request.headers.get("authorization"),
                 write=route.writes,
                 request=request,
+                principal=principal,
             ) as ctx:
                 if route.media_type is not None:
                     document = await call(route, ctx, data)

@@ -19,15 +19,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from invoiceflow.resolvers.errors import DomainError
+from invoiceflow.schema.checks import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from invoiceflow.schema.mutation import Mutation
 from invoiceflow.schema.query import Query
 from invoiceflow.schema.scalars import SCALARS
 
 log = logging.getLogger("invoiceflow.graphql")
-
-MAX_DEPTH = 10
-MAX_ALIASES = 15
-MAX_TOKENS = 2000
 
 
 class InvoiceFlowSchema(strawberry.Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -14,12 +15,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from invoiceflow import graphiql
+from invoiceflow import graphiql, idempotency
+from invoiceflow.auth import bearer_token
 from invoiceflow.context import request_context
 from invoiceflow.failures import as_domain_error
 from invoiceflow.http import read_body
 from invoiceflow.ratelimit import rate_headers
 from invoiceflow.resolvers.errors import BadRequest, DomainError, MethodNotAllowed
+from invoiceflow.resolvers.principal import Principal
+from invoiceflow.schema.checks import DocumentCheck
 from invoiceflow.schema.errors import domain_error_json, format_error
 
 if TYPE_CHECKING:
@@ -49,12 +53,18 @@ def describe(query: str, operation_name: str | None) -> tuple[str, bool]:
     return "none", False
 
 
-def _errors_response(
-    errors: list[dict[str, Any]], status: int, headers: dict[str, str]
-) -> Response:
+def _error_response(request: Request, exc: BaseException) -> Response:
+    """An error before or around execution: the HTTP status of its code, GraphQL's shape."""
+    error = as_domain_error(exc)
+    headers = rate_headers(request, exc)
+    if isinstance(error, MethodNotAllowed):
+        headers["Allow"] = "POST"
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return Response(
-        orjson.dumps({"data": None, "errors": errors}),
-        status_code=status,
+        orjson.dumps({"data": None, "errors": [domain_error_json(error)]}),
+        status_code=error.status,
         headers=headers,
         media_type="application/json",
     )
@@ -63,10 +73,18 @@ def _errors_response(
 class GraphQLEndpoint:
     """``POST /graphql`` runs a document; ``GET /graphql`` in a browser opens GraphiQL."""
 
-    def __init__(self, services: Services, schema: strawberry.Schema, *, ide: bool = True) -> None:
+    def __init__(
+        self,
+        services: Services,
+        schema: strawberry.Schema,
+        *,
+        ide: bool = True,
+        introspection: bool = True,
+    ) -> None:
         self.services = services
         self.schema = schema
         self.ide = ide
+        self.check = DocumentCheck(schema, introspection=introspection)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -82,11 +100,50 @@ class GraphQLEndpoint:
             return graphiql.page()
         try:
             query, variables, operation_name = await self._operation(request)
+            bearer_token(request.headers.get("authorization"))  # 401 before any work
+            problems = self.check.errors(query)
+            if problems:  # refused before any SQL, the key lookup included
+                errors = [format_error(error) for error in problems]
+                return Response(orjson.dumps({"errors": errors}), media_type="application/json")
             request.state.operation, write = describe(query, operation_name)
             if write and request.method == "GET":
                 raise MethodNotAllowed("Mutations must be sent with POST.")
+            key = idempotency.requested_key(request) if write else None
+            if key is None:
+                return await self.execute(request, query, variables, operation_name, write)
+            sent = {"query": query, "variables": variables, "operationName": operation_name}
+            print_ = idempotency.fingerprint("POST /graphql", json.dumps(sent, sort_keys=True))
+            return await idempotency.once(
+                self.services,
+                request,
+                key,
+                print_,
+                lambda principal: self.execute(
+                    request, query, variables, operation_name, write, principal
+                ),
+            )
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return _error_response(request, exc)
+
+    async def execute(
+        self,
+        request: Request,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        write: bool,
+        principal: Principal | None = None,
+    ) -> Response:
+        """Run the document in one transaction; a result with errors commits nothing."""
+        try:
             async with request_context(
-                self.services, request.headers.get("authorization"), write=write, request=request
+                self.services,
+                request.headers.get("authorization"),
+                write=write,
+                request=request,
+                principal=principal,
             ) as ctx:
                 result = await self.schema.execute(
                     query,
@@ -94,19 +151,11 @@ class GraphQLEndpoint:
                     context_value=ctx,
                     operation_name=operation_name,
                 )
-                # A document that ended in errors commits nothing (one transaction per request).
                 ctx.rollback_only = bool(result.errors)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 raise
-            error = as_domain_error(exc)
-            headers = rate_headers(request, exc)
-            if isinstance(error, MethodNotAllowed):
-                headers["Allow"] = "POST"
-            retry_after = getattr(error, "retry_after", None)
-            if retry_after is not None:
-                headers["Retry-After"] = str(retry_after)
-            return _errors_response([domain_error_json(error)], error.status, headers)
+            return _error_response(request, exc)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [format_error(error) for error in result.errors]

@@ -1,0 +1,43 @@
+"""Document checks before any SQL: size, depth, aliases (through fragments), validity.
+
+The same limits Strawberry's own extensions enforce during execution (see schema/__init__),
+run here first, so a rejected document costs no database work at all, not even the key
+lookup. Results are cached per document text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import strawberry
+from graphql import GraphQLError, parse, specified_rules, validate
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions.max_aliases import create_validator as alias_limit
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+
+
+class DocumentCheck:
+    def __init__(self, schema: strawberry.Schema, *, introspection: bool = True) -> None:
+        self.schema = schema._schema
+        limits = [depth_limit(MAX_DEPTH, None), alias_limit(MAX_ALIASES)]
+        if not introspection:
+            limits.append(NoSchemaIntrospectionCustomRule)
+        self.limits = tuple(limits)
+        self.errors = lru_cache(maxsize=1024)(self._errors)
+
+    def _errors(self, query: str) -> tuple[GraphQLError, ...]:
+        """The document's problems; empty when it may run."""
+        try:
+            document = parse(query, max_tokens=MAX_TOKENS)
+        except GraphQLError as error:
+            return (error,)
+        # The standard rules first: they reject fragment cycles, which the limit rules
+        # (walking fragments) must never see.
+        errors = validate(self.schema, document, specified_rules)
+        if not errors:
+            errors = validate(self.schema, document, self.limits)
+        return tuple(errors)

@@ -1,0 +1,65 @@
+"""GraphQL limits: depth 10, 15 aliases (through fragments), 2,000 tokens, no cycles;
+each refused with a clear error and without a single SQL statement."""
+
+from __future__ import annotations
+
+from tests.conftest import Api, Statements
+
+
+def nested(depth: int) -> str:
+    """A query whose deepest field sits at ``depth`` (invoices.items counts 2)."""
+    inner = "id"
+    levels = 1
+    while levels < depth - 1:
+        inner = f"customer {{ invoices {{ {inner} }} }}"
+        levels += 2
+    return "{ invoices { items { " + inner + " } } }"
+
+
+async def refused(api: Api, statements: Statements, query: str) -> str:
+    await api.graphql("{ __typename }")  # warm: the key's last-use refresh is not counted
+    statements.sql.clear()
+    body = await api.graphql(query)
+    assert statements.count == 0, statements.sql
+    assert body.get("data") is None
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    return str(error["message"])
+
+
+async def test_depth_11_is_refused(alice: Api, statements: Statements) -> None:
+    message = await refused(alice, statements, nested(12))
+    assert "exceeds maximum operation depth of 10" in message
+
+
+async def test_depth_10_runs(alice: Api) -> None:
+    body = await alice.graphql(nested(10))
+    assert "errors" not in body
+
+
+async def test_16_aliases_through_fragments_are_refused(alice: Api, statements: Statements) -> None:
+    fields = " ".join(f"a{i}: __typename" for i in range(8))
+    more = " ".join(f"b{i}: __typename" for i in range(8))
+    query = (
+        "query { ...One ...Two } "
+        f"fragment One on Query {{ {fields} }} fragment Two on Query {{ {more} }}"
+    )
+    message = await refused(alice, statements, query)
+    assert "16 aliases found. Allowed: 15" in message
+
+
+async def test_2001_tokens_are_refused(alice: Api, statements: Statements) -> None:
+    query = "{ " + " ".join("__typename" for _ in range(1999)) + " }"  # 2,001 tokens
+    message = await refused(alice, statements, query)
+    assert "more than 2000 tokens" in message
+
+
+async def test_circular_fragments_are_refused(alice: Api, statements: Statements) -> None:
+    query = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
+    message = await refused(alice, statements, query)
+    assert "Cannot spread fragment" in message
+
+
+async def test_unknown_fields_get_no_suggestions(alice: Api, statements: Statements) -> None:
+    message = await refused(alice, statements, "{ invoice(id: 1) { totl } }")
+    assert "Did you mean" not in message
