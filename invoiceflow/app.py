@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -79,6 +80,30 @@ def configure_logging(level: str) -> None:
     logging.getLogger("invoiceflow").setLevel(level.upper())
 
 
+def middleware(settings: Settings) -> list[Middleware]:
+    """Request ids, logs and security headers; CORS only for configured origins."""
+    stack = [Middleware(RequestLogMiddleware)]
+    origins = [origin.strip() for origin in settings.cors_origins.split(",") if origin.strip()]
+    if origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+                expose_headers=[
+                    "X-Request-ID",
+                    "X-RateLimit-Limit",
+                    "X-RateLimit-Remaining",
+                    "X-RateLimit-Reset",
+                    "Retry-After",
+                ],
+                max_age=600,
+            )
+        )
+    return stack
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
     services = services or Services.from_settings(settings or get_settings())
     configure_logging(services.settings.log_level)
@@ -128,7 +153,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
-        middleware=[Middleware(RequestLogMiddleware)],
+        middleware=middleware(services.settings),
         exception_handlers={404: not_found, 405: not_allowed},
         lifespan=lifespan,
     )

@@ -25,7 +25,8 @@ def as_domain_error(exc: BaseException) -> DomainError:
     """Domain errors pass through; a lost database is a 503; anything else is a logged 500."""
     if isinstance(exc, DomainError):
         return exc
-    if isinstance(exc, _UNREACHABLE):
+    lost = isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+    if lost or isinstance(exc, _UNREACHABLE):
         log.error("database unavailable: %s", exc.__class__.__name__)
         return ServiceUnavailable()
     log.error("unexpected error", exc_info=exc)

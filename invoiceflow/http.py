@@ -21,6 +21,12 @@ MAX_BODY = 1024 * 1024
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 access_log = logging.getLogger("invoiceflow.access")
+# On every response; the GraphiQL page adds its own Content-Security-Policy.
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
 
 
 async def read_body(request: Request) -> bytes:
@@ -57,7 +63,8 @@ def json_response(
 
 class RequestLogMiddleware:
     """Give every request an id (the caller's X-Request-ID when sane, else a fresh one),
-    echo it on the response, and log one structured line when the response is done.
+    echo it on the response with the security headers, and log one structured line when
+    the response is done.
 
     The line carries method, path (or the GraphQL operation), status, duration, team id and
     request id; never a header, a key or a body.
@@ -83,6 +90,7 @@ class RequestLogMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                headers.extend(SECURITY_HEADERS)
                 message["headers"] = headers
             await send(message)
 

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # GraphiQL at GET /graphql in a browser, and schema introspection: both off in production
     # if you prefer not to publish the schema.
+    # Browser origins allowed to call the API (comma-separated); none by default.
+    cors_origins: str = ""
     graphiql: bool = True
     introspection: bool = True
 
