@@ -132,6 +132,9 @@ async def _deliver(
         record.status = await effects.mailer.send(mail)
     except UpstreamError as exc:
         record.error = exc.message[:1000]
+        # Roll back first: the request's transaction holds the invoice's row lock (and, on
+        # SQLite, the database's write lock), which the journal's own insert would wait on.
+        await session.rollback()
         await effects.journal.record(record)
         raise
     session.add(record)

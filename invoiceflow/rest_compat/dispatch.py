@@ -166,21 +166,17 @@ async def run(route: Route, ctx: Context, data: RequestData) -> dict[str, Any]:
     """Call the route's resolver and shape the answer into the success envelope."""
     result = await call(route, ctx, data)
     payload: dict[str, Any] = {"success": True}
-    if route.many and isinstance(result, Page):
-        shape = route.shape
-        assert shape is not None
-        payload["data"] = list(await asyncio.gather(*(shape(ctx, item) for item in result.items)))
+    if route.shape is not None:
+        # A list route's shape takes the whole list, so relations load once per page.
+        items = result.items if isinstance(result, Page) else result
+        payload["data"] = await route.shape(ctx, items)
+    if isinstance(result, Page):
         payload["meta"] = {
             "current_page": result.page,
             "per_page": result.per_page,
             "total": result.total,
             "last_page": result.last_page,
         }
-    elif route.shape is not None:
-        if isinstance(result, list):
-            payload["data"] = list(await asyncio.gather(*(route.shape(ctx, r) for r in result)))
-        else:
-            payload["data"] = await route.shape(ctx, result)
     message = route.message_for(result)
     if message:
         payload["message"] = message

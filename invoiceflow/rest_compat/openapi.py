@@ -7,7 +7,7 @@ annotation (a TypedDict), errors from the statuses the row declares.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, get_origin, get_type_hints
+from typing import Any, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
@@ -30,15 +30,13 @@ def _shape_schema(route: Route, schemas: dict[str, Any]) -> dict[str, Any] | Non
     if route.shape is None:
         return None
     returned = get_type_hints(route.shape)["return"]
-    schema = TypeAdapter(returned).json_schema(ref_template=REF, mode="serialization")
+    many = get_origin(returned) is list
+    model = get_args(returned)[0] if many else returned
+    schema = TypeAdapter(model).json_schema(ref_template=REF, mode="serialization")
     schemas.update(schema.pop("$defs", {}))
-    name = returned.__name__
-    schemas[name] = schema
-    item = {"$ref": REF.format(model=name)}
-    resolver_returns = get_type_hints(route.resolver).get("return")
-    if route.many or get_origin(resolver_returns) is list:
-        return {"type": "array", "items": item}
-    return item
+    schemas[model.__name__] = schema
+    item = {"$ref": REF.format(model=model.__name__)}
+    return {"type": "array", "items": item} if many else item
 
 
 def _body_schema(models: list[type[BaseModel]], schemas: dict[str, Any]) -> None:

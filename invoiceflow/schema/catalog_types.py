@@ -15,6 +15,7 @@ from invoiceflow.models import EstimateItem as EstimateItemModel
 from invoiceflow.models import Payment as PaymentModel
 from invoiceflow.models import Product as ProductModel
 from invoiceflow.resolvers.pagination import Page
+from invoiceflow.schema.prefetch import now_or_later
 from invoiceflow.schema.types import CustomerType, InvoiceType, PageInfo
 
 
@@ -76,11 +77,11 @@ class ProductType_:
         return ProductType(root.type)
 
     @strawberry.field(description="Stock changes, newest first.")
-    async def stock_movements(
+    def stock_movements(
         self, root: strawberry.Parent[ProductModel], info: Info[Context, None]
     ) -> list[StockMovementType]:
         assert root.id is not None
-        return await info.context.loaders.stock_movements.load(root.id)  # type: ignore[return-value]
+        return now_or_later(info.context.loaders.stock_movements, root.id)
 
 
 @strawberry.type(name="Payment")
@@ -97,10 +98,10 @@ class PaymentType:
         return PaymentMethod(root.method)
 
     @strawberry.field
-    async def invoice(
+    def invoice(
         self, root: strawberry.Parent[PaymentModel], info: Info[Context, None]
     ) -> InvoiceType:
-        return await info.context.loaders.invoice.load(root.invoice_id)  # type: ignore[return-value]
+        return now_or_later(info.context.loaders.invoice, root.invoice_id)
 
 
 @strawberry.type(name="EstimateItem")
@@ -118,12 +119,12 @@ class EstimateItemType:
         return root.tax_amount
 
     @strawberry.field(description="The product this line was made from (even if deleted since).")
-    async def product(
+    def product(
         self, root: strawberry.Parent[EstimateItemModel], info: Info[Context, None]
     ) -> ProductType_ | None:
         if root.product_id is None:
             return None
-        return await info.context.loaders.product.load(root.product_id)  # type: ignore[return-value]
+        return now_or_later(info.context.loaders.product, root.product_id)
 
 
 @strawberry.type(name="Estimate")
@@ -152,25 +153,25 @@ class EstimateType:
         return EstimateStatus(root.status)
 
     @strawberry.field
-    async def customer(
+    def customer(
         self, root: strawberry.Parent[EstimateModel], info: Info[Context, None]
     ) -> CustomerType:
-        return await info.context.loaders.customer.load(root.customer_id)  # type: ignore[return-value]
+        return now_or_later(info.context.loaders.customer, root.customer_id)
 
     @strawberry.field
-    async def items(
+    def items(
         self, root: strawberry.Parent[EstimateModel], info: Info[Context, None]
     ) -> list[EstimateItemType]:
         assert root.id is not None
-        return await info.context.loaders.estimate_items.load(root.id)  # type: ignore[return-value]
+        return now_or_later(info.context.loaders.estimate_items, root.id)
 
     @strawberry.field
-    async def converted_invoice(
+    def converted_invoice(
         self, root: strawberry.Parent[EstimateModel], info: Info[Context, None]
     ) -> InvoiceType | None:
         if root.converted_invoice_id is None:
             return None
-        return await info.context.loaders.invoice.load(root.converted_invoice_id)  # type: ignore[return-value]
+        return now_or_later(info.context.loaders.invoice, root.converted_invoice_id)
 
 
 @strawberry.type

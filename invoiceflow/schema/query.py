@@ -15,6 +15,7 @@ from invoiceflow.schema.catalog_types import (
     ProductType,
     ProductType_,
 )
+from invoiceflow.schema.prefetch import CUSTOMER, ESTIMATE, INVOICE, PRODUCT, prime
 from invoiceflow.schema.types import (
     ApiKeyType,
     CustomerPage,
@@ -68,7 +69,7 @@ class Query:
         ctx = info.context
         if customer_id is not None and object_id(customer_id) is None:
             customer_id = strawberry.ID("0")  # names no customer: an empty page
-        return await invoices.list_invoices(  # type: ignore[return-value]
+        page = await invoices.list_invoices(
             session=ctx.session,
             principal=ctx.principal,
             status=status.value if status else None,
@@ -78,6 +79,8 @@ class Query:
             page=page,
             per_page=per_page,
         )
+        await prime(info, page.items, INVOICE)
+        return page  # type: ignore[return-value]
 
     @strawberry.field
     async def invoice(self, info: CtxInfo, id: strawberry.ID) -> InvoiceType | None:
@@ -98,13 +101,15 @@ class Query:
         per_page: int | None = 15,
     ) -> CustomerPage:
         ctx = info.context
-        return await customers.list_customers(  # type: ignore[return-value]
+        page = await customers.list_customers(
             session=ctx.session,
             principal=ctx.principal,
             search=search,
             page=page,
             per_page=per_page,
         )
+        await prime(info, page.items, CUSTOMER)
+        return page  # type: ignore[return-value]
 
     @strawberry.field
     async def customer(self, info: CtxInfo, id: strawberry.ID) -> CustomerType | None:
@@ -132,7 +137,7 @@ class Query:
         per_page: int | None = 15,
     ) -> ProductPage:
         ctx = info.context
-        return await products.list_products(  # type: ignore[return-value]
+        page = await products.list_products(
             session=ctx.session,
             principal=ctx.principal,
             search=search,
@@ -141,6 +146,8 @@ class Query:
             page=page,
             per_page=per_page,
         )
+        await prime(info, page.items, PRODUCT)
+        return page  # type: ignore[return-value]
 
     @strawberry.field
     async def product(self, info: CtxInfo, id: strawberry.ID) -> ProductType_ | None:
@@ -165,7 +172,7 @@ class Query:
         ctx = info.context
         if customer_id is not None and object_id(customer_id) is None:
             customer_id = strawberry.ID("0")  # names no customer: an empty page
-        return await estimates.list_estimates(  # type: ignore[return-value]
+        page = await estimates.list_estimates(
             session=ctx.session,
             principal=ctx.principal,
             status=status.value if status else None,
@@ -174,6 +181,8 @@ class Query:
             page=page,
             per_page=per_page,
         )
+        await prime(info, page.items, ESTIMATE)
+        return page  # type: ignore[return-value]
 
     @strawberry.field
     async def estimate(self, info: CtxInfo, id: strawberry.ID) -> EstimateType | None:

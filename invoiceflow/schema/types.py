@@ -24,6 +24,7 @@ from invoiceflow.resolvers import teams
 from invoiceflow.resolvers.invoices import effective_status
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.resolvers.teams import TeamView
+from invoiceflow.schema.prefetch import now_or_later
 
 if TYPE_CHECKING:
     from invoiceflow.schema.catalog_types import PaymentType, ProductType_
@@ -122,12 +123,12 @@ class InvoiceItemType:
         return root.tax_amount
 
     @strawberry.field(description="The product this line was made from (even if deleted since).")
-    async def product(
+    def product(
         self, root: strawberry.Parent[InvoiceItemModel], info: Info[Context, None]
     ) -> Product | None:
         if root.product_id is None:
             return None
-        return await info.context.loaders.product.load(root.product_id)
+        return now_or_later(info.context.loaders.product, root.product_id)
 
 
 @strawberry.enum
@@ -177,34 +178,34 @@ class InvoiceType:
         return InvoiceStatus(effective_status(root))
 
     @strawberry.field
-    async def customer(
+    def customer(
         self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
     ) -> CustomerType:
-        return await info.context.loaders.customer.load(root.customer_id)  # type: ignore[return-value]
+        return now_or_later(info.context.loaders.customer, root.customer_id)
 
     @strawberry.field(description="Where to download this invoice as a PDF (same key).")
     def pdf_url(self, root: strawberry.Parent[InvoiceModel]) -> str:
         return f"/api/v1/invoices/{root.id}/pdf"
 
     @strawberry.field(description="Email deliveries of this invoice, newest first.")
-    async def emails(
+    def emails(
         self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
     ) -> list[EmailDeliveryType]:
         assert root.id is not None
-        return await info.context.loaders.invoice_emails.load(root.id)  # type: ignore[return-value]
+        return now_or_later(info.context.loaders.invoice_emails, root.id)
 
     @strawberry.field(description="Payments received, newest first.")
-    async def payments(
+    def payments(
         self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
     ) -> list[Payment]:
         assert root.id is not None
-        return await info.context.loaders.invoice_payments.load(root.id)
+        return now_or_later(info.context.loaders.invoice_payments, root.id)
 
     @strawberry.field
-    async def items(
+    def items(
         self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
     ) -> list[InvoiceItemType]:
-        return await info.context.loaders.invoice_items.load(root.id)  # type: ignore[return-value]
+        return now_or_later(info.context.loaders.invoice_items, root.id)
 
 
 @strawberry.type(name="Customer")
@@ -226,29 +227,29 @@ class CustomerType:
     updated_at: dt.datetime
 
     @strawberry.field
-    async def total_invoiced(
+    def total_invoiced(
         self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
     ) -> decimal.Decimal:
-        return await info.context.loaders.customer_total_invoiced.load(root.id)
+        return now_or_later(info.context.loaders.customer_total_invoiced, root.id)
 
     @strawberry.field(description="The customer's invoices, newest first.")
-    async def invoices(
+    def invoices(
         self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
     ) -> list[InvoiceType]:
-        return await info.context.loaders.customer_invoices.load(root.id)  # type: ignore[return-value]
+        return now_or_later(info.context.loaders.customer_invoices, root.id)
 
     @strawberry.field(description="The customer's payment history, newest first.")
-    async def payments(
+    def payments(
         self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
     ) -> list[Payment]:
         assert root.id is not None
-        return await info.context.loaders.customer_payments.load(root.id)
+        return now_or_later(info.context.loaders.customer_payments, root.id)
 
     @strawberry.field(description="The 10 newest invoices.")
-    async def recent_invoices(
+    def recent_invoices(
         self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
     ) -> list[InvoiceType]:
-        return await info.context.loaders.customer_recent_invoices.load(root.id)  # type: ignore[return-value]
+        return now_or_later(info.context.loaders.customer_recent_invoices, root.id)
 
 
 @strawberry.type

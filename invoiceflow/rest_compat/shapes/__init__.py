@@ -9,33 +9,36 @@ from __future__ import annotations
 from invoiceflow.rest_compat.shapes.catalog import (
     conversion,
     estimate_detail,
-    estimate_summary,
+    estimate_summaries,
     product,
+    products,
     stock_adjusted,
 )
 from invoiceflow.rest_compat.shapes.invoices import (
     customer_detail,
-    customer_summary,
+    customer_summaries,
     delivered,
     invoice_detail,
-    invoice_summary,
+    invoice_summaries,
     payment_link,
     payment_with_invoice,
 )
-from invoiceflow.rest_compat.shapes.teams import team
+from invoiceflow.rest_compat.shapes.teams import team, teams
 
 __all__ = [
     "conversion",
     "customer_detail",
-    "customer_summary",
+    "customer_summaries",
     "delivered",
     "estimate_detail",
-    "estimate_summary",
+    "estimate_summaries",
     "invoice_detail",
-    "invoice_summary",
+    "invoice_summaries",
     "payment_link",
     "payment_with_invoice",
     "product",
+    "products",
     "stock_adjusted",
     "team",
+    "teams",
 ]

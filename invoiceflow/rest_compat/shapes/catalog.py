@@ -9,7 +9,13 @@ from typing_extensions import TypedDict
 
 from invoiceflow.context import Context
 from invoiceflow.models import Estimate, Invoice, Product
-from invoiceflow.rest_compat.shapes.common import CustomerRef, LineItemOut, customer_ref, line_item
+from invoiceflow.rest_compat.shapes.common import (
+    CustomerRef,
+    LineItemOut,
+    customer_ref,
+    line_item,
+    load_all,
+)
 
 
 class ProductOut(TypedDict):
@@ -27,7 +33,15 @@ class ProductOut(TypedDict):
     updated_at: dt.datetime
 
 
+async def products(ctx: Context, rows: list[Product]) -> list[ProductOut]:
+    return [_product(row) for row in rows]
+
+
 async def product(ctx: Context, row: Product) -> ProductOut:
+    return _product(row)
+
+
+def _product(row: Product) -> ProductOut:
     assert row.id is not None
     return ProductOut(
         id=row.id,
@@ -62,7 +76,7 @@ async def stock_adjusted(ctx: Context, row: Product) -> ProductWithMovements:
     assert row.id is not None
     movements = await ctx.loaders.stock_movements.load(row.id)
     return ProductWithMovements(
-        **await product(ctx, row),
+        **_product(row),
         stock_movements=[
             StockMovementOut(
                 id=m.id or 0,
@@ -119,9 +133,9 @@ def _summary(row: Estimate, customer: CustomerRef | None) -> EstimateSummary:
     )
 
 
-async def estimate_summary(ctx: Context, row: Estimate) -> EstimateSummary:
-    customer = await ctx.loaders.customer.load(row.customer_id)
-    return _summary(row, customer_ref(customer))
+async def estimate_summaries(ctx: Context, rows: list[Estimate]) -> list[EstimateSummary]:
+    customers = await load_all(ctx.loaders.customer, {row.customer_id for row in rows})
+    return [_summary(row, customer_ref(customers[row.customer_id])) for row in rows]
 
 
 async def estimate_detail(ctx: Context, row: Estimate) -> EstimateDetail:

@@ -17,6 +17,7 @@ from invoiceflow.rest_compat.shapes.common import (
     PaymentOut,
     customer_ref,
     line_item,
+    load_all,
     payment,
 )
 
@@ -69,9 +70,9 @@ def _summary(invoice: Invoice, customer: CustomerRef | None) -> InvoiceSummary:
     )
 
 
-async def invoice_summary(ctx: Context, invoice: Invoice) -> InvoiceSummary:
-    customer = await ctx.loaders.customer.load(invoice.customer_id)
-    return _summary(invoice, customer_ref(customer))
+async def invoice_summaries(ctx: Context, invoices: list[Invoice]) -> list[InvoiceSummary]:
+    customers = await load_all(ctx.loaders.customer, {i.customer_id for i in invoices})
+    return [_summary(i, customer_ref(customers[i.customer_id])) for i in invoices]
 
 
 async def invoice_detail(ctx: Context, invoice: Invoice) -> InvoiceDetail:
@@ -161,10 +162,9 @@ def _customer(customer: Customer, total_invoiced: float) -> CustomerSummary:
     )
 
 
-async def customer_summary(ctx: Context, customer: Customer) -> CustomerSummary:
-    assert customer.id is not None
-    total = await ctx.loaders.customer_total_invoiced.load(customer.id)
-    return _customer(customer, float(total))
+async def customer_summaries(ctx: Context, customers: list[Customer]) -> list[CustomerSummary]:
+    totals = await load_all(ctx.loaders.customer_total_invoiced, {c.id for c in customers})
+    return [_customer(c, float(totals[c.id])) for c in customers]
 
 
 async def customer_detail(ctx: Context, customer: Customer) -> CustomerDetail:

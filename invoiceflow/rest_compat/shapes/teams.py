@@ -36,3 +36,7 @@ async def team(ctx: Context, view: TeamView) -> TeamOut:
         payment_terms_days=view.team.payment_terms_days,
         stripe_account_id=view.team.stripe_account_id,
     )
+
+
+async def teams(ctx: Context, views: list[TeamView]) -> list[TeamOut]:
+    return [await team(ctx, view) for view in views]

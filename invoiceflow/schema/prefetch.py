@@ -1,0 +1,79 @@
+"""Lists load their relations once: look ahead at the selection, batch-load what it asks
+for, and let the relation fields answer from the loaders' caches without awaiting.
+
+Relation fields are plain functions returning ``now_or_later(loader, key)``: the value
+itself when it is already loaded (no coroutine, no await per row), or the loader's future
+when it is not (deeper nestings, single objects), which graphql-core awaits and the loader
+still batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from aiodataloader import DataLoader
+from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+
+from invoiceflow.context import Context
+
+Relations = dict[str, tuple[str, Callable[[Any], Any]]]
+
+INVOICE: Relations = {
+    "customer": ("customer", lambda row: row.customer_id),
+    "items": ("invoice_items", lambda row: row.id),
+    "payments": ("invoice_payments", lambda row: row.id),
+    "emails": ("invoice_emails", lambda row: row.id),
+}
+CUSTOMER: Relations = {
+    "totalInvoiced": ("customer_total_invoiced", lambda row: row.id),
+    "invoices": ("customer_invoices", lambda row: row.id),
+    "recentInvoices": ("customer_recent_invoices", lambda row: row.id),
+    "payments": ("customer_payments", lambda row: row.id),
+}
+ESTIMATE: Relations = {
+    "customer": ("customer", lambda row: row.customer_id),
+    "items": ("estimate_items", lambda row: row.id),
+}
+PRODUCT: Relations = {"stockMovements": ("stock_movements", lambda row: row.id)}
+
+
+def now_or_later(loader: DataLoader[Any, Any], key: Any) -> Any:
+    future = loader.load(key)
+    return future.result() if future.done() else future
+
+
+def _names(selections: Iterable[Selection]) -> dict[str, SelectedField]:
+    found: dict[str, SelectedField] = {}
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            found.setdefault(selection.name, selection)
+        elif isinstance(selection, (FragmentSpread, InlineFragment)):
+            for name, field in _names(selection.selections).items():
+                found.setdefault(name, field)
+    return found
+
+
+def selected_under(info: Info[Context, None], *path: str) -> set[str]:
+    """Field names selected below ``path`` (e.g. "items") of the field being resolved."""
+    children: dict[str, SelectedField] = {}
+    for field in info.selected_fields:
+        children.update(_names(field.selections))
+    for step in path:
+        child = children.get(step)
+        if child is None:
+            return set()
+        children = _names(child.selections)
+    return set(children)
+
+
+async def prime(info: Info[Context, None], rows: Sequence[Any], relations: Relations) -> None:
+    """Batch-load, once each, the relations of ``rows`` that the query selects."""
+    if not rows:
+        return
+    loaders = info.context.loaders
+    for name in selected_under(info, "items") & relations.keys():
+        attribute, key = relations[name]
+        loader: DataLoader[Any, Any] = getattr(loaders, attribute)
+        await loader.load_many(list(dict.fromkeys(key(row) for row in rows)))
