@@ -10,6 +10,13 @@ from alembic.config import Config
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """For autogenerate: PostgreSQL's trigram search indexes live only in migrations."""
+    return not (type_ == "index" and reflected and (name or "").endswith("_trgm"))
+
+
 def alembic_config(database_url: str) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))

@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from invoiceflow.db import make_engine
+from invoiceflow.migrate import include_object
 from invoiceflow.models import metadata
 from invoiceflow.settings import get_settings
 
@@ -27,6 +28,7 @@ def do_run_migrations(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

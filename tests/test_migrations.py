@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from invoiceflow import migrate
 from invoiceflow.db import make_engine
+from invoiceflow.migrate import include_object
 from invoiceflow.models import metadata
 
 PG_ADMIN_DSN = os.environ.get("INVOICEFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -71,7 +72,9 @@ def _schema(url: str) -> tuple[set[str], list[str], list[object]]:
             versions = [
                 row[0] for row in conn.exec_driver_sql("SELECT version_num FROM alembic_version")
             ]
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
         diff = compare_metadata(context, metadata) if tables - {"alembic_version"} else []
         return tables, versions, diff
 

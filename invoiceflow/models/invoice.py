@@ -18,6 +18,11 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoices_team_id_id", "team_id", "id"),
         Index("ix_invoices_team_status_due", "team_id", "status", "due_date"),
         Index("ix_invoices_team_customer", "team_id", "customer_id"),
+        # One per ?sort= field (invoice_number sorts by the unique (team_id, number)).
+        Index("ix_invoices_team_issue_date", "team_id", "issue_date"),
+        Index("ix_invoices_team_due_date", "team_id", "due_date"),
+        Index("ix_invoices_team_total", "team_id", "total"),
+        Index("ix_invoices_team_created_at", "team_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

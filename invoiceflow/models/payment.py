@@ -16,6 +16,7 @@ class Payment(SQLModel, table=True):
     __table_args__ = (
         Index("ix_payments_invoice_id", "invoice_id", "id"),
         Index("ix_payments_team_id_id", "team_id", "id"),
+        Index("ix_payments_team_invoice", "team_id", "invoice_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,0 +1,46 @@
+"""SQL statements per list request do not grow with the page: one for the page (its total
+counted in the same statement), one per relation selected, plus the key lookup."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Api, Statements
+
+KEY_LOOKUP = 1
+GRAPHQL_LIST = """
+{ invoices(perPage: 100) { items { id invoiceNumber status total dueDate
+    customer { id companyName } items { description quantity unitPrice } } } }
+"""
+
+
+async def seed(api: Api, invoices: int) -> None:
+    customers = [await api.create_customer(company_name=f"Customer {n}") for n in range(5)]
+    for n in range(invoices):
+        await api.create_invoice(customers[n % 5]["id"])
+
+
+async def measure(api: Api, statements: Statements, call: object) -> int:
+    await api.get("/teams/current")  # warm: the key's last-use refresh is not counted
+    statements.sql.clear()
+    response = await call  # type: ignore[misc]
+    assert response.status_code == 200
+    return statements.count
+
+
+@pytest.mark.parametrize("rows", [10, 100])
+async def test_rest_list_costs_page_plus_customers(
+    alice: Api, statements: Statements, rows: int
+) -> None:
+    await seed(alice, rows)
+    count = await measure(alice, statements, alice.get("/invoices?per_page=100"))
+    assert count == KEY_LOOKUP + 1 + 1, statements.sql  # page, customers
+
+
+@pytest.mark.parametrize("rows", [10, 100])
+async def test_graphql_list_costs_page_plus_selected_relations(
+    alice: Api, statements: Statements, rows: int
+) -> None:
+    await seed(alice, rows)
+    count = await measure(alice, statements, alice.graphql_response(GRAPHQL_LIST))
+    assert count == KEY_LOOKUP + 1 + 2, statements.sql  # page, customers, items
