@@ -1,0 +1,208 @@
+"""POST /webhooks/stripe (issue 4, API.md §1 and §3): Stripe-signed events only, each event id
+processed once however often it arrives, a completed checkout becoming one payment."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from invoiceflow.app import Services
+from invoiceflow.models import Payment
+from tests.conftest import Api
+from tests.getting_paid_support import (
+    PaidApp,
+    checkout_completed,
+    count,
+    paid_app,
+    stripe_signature,
+)
+from tests.rest_support import data, day, error, parse_timestamp
+
+WEBHOOK = "/webhooks/stripe"
+
+
+@dataclass
+class Shop:
+    app: PaidApp
+    alice: Api
+    invoice: dict[str, Any]  # sent, 6000.00 due in 30 days
+    team_id: int
+
+    async def deliver(self, payload: str, signature: str | None = None) -> httpx.Response:
+        headers = {"Content-Type": "application/json"}
+        headers["Stripe-Signature"] = signature or stripe_signature(payload)
+        return await self.app.http.post(WEBHOOK, content=payload, headers=headers)
+
+    def completed(self, event_id: str, amount_minor: int) -> str:
+        return checkout_completed(event_id, self.invoice["id"], self.team_id, amount_minor)
+
+    async def stored(self) -> dict[str, Any]:
+        return dict(data(await self.alice.get(f"/invoices/{self.invoice['id']}")))
+
+
+@asynccontextmanager
+async def shop(services: Services) -> AsyncIterator[Shop]:
+    async with paid_app(services) as app:
+        alice = await app.api("alice@a.example", "Team A")
+        customer = await alice.create_customer(email="billing@acme.example")
+        draft = await alice.create_invoice(customer["id"], due_date=day(30))
+        invoice = data(await alice.patch(f"/invoices/{draft['id']}", {"status": "sent"}))
+        team_id = int(data(await alice.get("/teams/current"))["id"])
+        yield Shop(app, alice, invoice, team_id)
+
+
+def received(response: httpx.Response, *, duplicate: bool) -> None:
+    assert response.status_code == 200, response.text
+    assert response.json() == {"received": True, "duplicate": duplicate}
+
+
+async def test_a_completed_checkout_pays_the_invoice(services: Services) -> None:
+    async with shop(services) as s:
+        # given
+        payload = s.completed("evt_full", 600000)
+        # when
+        response = await s.deliver(payload)
+        # then
+        received(response, duplicate=False)
+        paid = await s.stored()
+        assert (paid["status"], paid["amount_paid"], paid["balance_due"]) == ("paid", 6000.0, 0.0)
+        parse_timestamp(paid["paid_at"])
+        (payment,) = paid["payments"]
+        assert (payment["amount"], payment["method"], payment["reference"]) == (
+            6000.0,
+            "stripe",
+            "pi_123",
+        )
+
+
+async def test_a_partial_checkout_makes_the_invoice_partial(services: Services) -> None:
+    async with shop(services) as s:
+        # when
+        received(await s.deliver(s.completed("evt_part", 100000)), duplicate=False)
+        # then
+        partial = await s.stored()
+        assert (partial["status"], partial["amount_paid"], partial["balance_due"]) == (
+            "partial",
+            1000.0,
+            5000.0,
+        )
+        assert [(p["amount"], p["method"]) for p in partial["payments"]] == [(1000.0, "stripe")]
+
+
+async def test_ten_deliveries_in_a_row_record_one_payment(services: Services) -> None:
+    async with shop(services) as s:
+        # given: 1000.00 of 6000.00, so a second recording would fit in the balance
+        payload = s.completed("evt_seq", 100000)
+        # when
+        responses = [await s.deliver(payload) for _ in range(10)]
+        # then
+        received(responses[0], duplicate=False)
+        for response in responses[1:]:
+            received(response, duplicate=True)
+        assert await count(s.app.services, Payment) == 1
+        assert (await s.stored())["amount_paid"] == 1000.0
+
+
+async def test_ten_concurrent_deliveries_record_one_payment(services: Services) -> None:
+    async with shop(services) as s:
+        # given
+        payload = s.completed("evt_gather", 100000)
+        # when
+        async with asyncio.timeout(60):
+            responses = await asyncio.gather(*(s.deliver(payload) for _ in range(10)))
+        # then
+        assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+        assert sorted(r.json()["duplicate"] for r in responses) == [False] + [True] * 9
+        assert await count(s.app.services, Payment) == 1
+        stored = await s.stored()
+        assert (stored["status"], stored["amount_paid"]) == ("partial", 1000.0)
+
+
+async def test_a_bad_signature_is_400_and_stores_nothing(services: Services) -> None:
+    async with shop(services) as s:
+        # given
+        payload = s.completed("evt_sig", 100000)
+        tampered = payload.replace("100000", "600000")
+        assert tampered != payload
+        # when
+        wrong_secret = await s.deliver(payload, stripe_signature(payload, "whsec_other"))
+        altered = await s.deliver(tampered, stripe_signature(payload))
+        garbage = await s.deliver(payload, "t=1,v1=deadbeef")
+        unsigned = await s.app.http.post(WEBHOOK, content=payload)
+        # then
+        for response in (wrong_secret, altered, garbage, unsigned):
+            error(response, 400, "bad_request")
+        assert await count(s.app.services, Payment) == 0
+        assert await s.stored() == s.invoice
+        # the event id was not consumed: the genuine delivery still counts
+        received(await s.deliver(payload), duplicate=False)
+        assert await count(s.app.services, Payment) == 1
+
+
+async def test_a_signature_older_than_300_seconds_is_400(services: Services) -> None:
+    async with shop(services) as s:
+        # given
+        payload = s.completed("evt_old", 100000)
+        now = int(time.time())
+        # when
+        stale = await s.deliver(payload, stripe_signature(payload, at=now - 301))
+        very_stale = await s.deliver(payload, stripe_signature(payload, at=now - 3600))
+        # then
+        error(stale, 400, "bad_request")
+        error(very_stale, 400, "bad_request")
+        assert await count(s.app.services, Payment) == 0
+        assert await s.stored() == s.invoice
+        # a retry Stripe signs afresh (within the tolerance) is taken
+        received(await s.deliver(payload, stripe_signature(payload, at=now - 200)), duplicate=False)
+        assert await count(s.app.services, Payment) == 1
+
+
+async def test_unknown_event_types_are_acknowledged_and_ignored(services: Services) -> None:
+    async with shop(services) as s:
+        # given: a payload that would pay the invoice, under a type we do not handle
+        event = json.loads(s.completed("evt_other", 600000))
+        event["type"] = "customer.subscription.updated"
+        payload = json.dumps(event)
+        # when
+        response = await s.deliver(payload)
+        again = await s.deliver(payload)
+        # then
+        received(response, duplicate=False)
+        received(again, duplicate=True)
+        assert await count(s.app.services, Payment) == 0
+        assert await s.stored() == s.invoice
+
+
+async def test_an_event_naming_another_team_records_nothing(services: Services) -> None:
+    async with shop(services) as s:
+        # given: bob's team id with alice's invoice id
+        bob = await s.app.api("bob@b.example", "Team B")
+        bob_team = int(data(await bob.get("/teams/current"))["id"])
+        assert bob_team != s.team_id
+        payload = checkout_completed("evt_cross", s.invoice["id"], bob_team, 600000)
+        # when
+        response = await s.deliver(payload)
+        # then: acknowledged (Stripe must not retry it), but nothing changed
+        received(response, duplicate=False)
+        assert await count(s.app.services, Payment) == 0
+        assert await s.stored() == s.invoice
+
+
+async def test_an_unpaid_checkout_records_nothing(services: Services) -> None:
+    async with shop(services) as s:
+        # given: a completed session whose (delayed) payment has not arrived yet
+        event = json.loads(s.completed("evt_unpaid", 600000))
+        event["data"]["object"]["payment_status"] = "unpaid"
+        # when
+        response = await s.deliver(json.dumps(event))
+        # then
+        received(response, duplicate=False)
+        assert await count(s.app.services, Payment) == 0
+        assert await s.stored() == s.invoice
