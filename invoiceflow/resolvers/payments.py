@@ -117,12 +117,13 @@ async def payments_by_invoice_ids(
 async def payments_by_customer_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[list[Payment]]:
-    """Each customer's payment history, newest first (deleted invoices' payments included)."""
+    """Each customer's payment history, newest recorded first, as on each invoice
+    (deleted invoices' payments included)."""
     stmt = (
         select(Payment, Invoice.customer_id)
         .join(Invoice, col(Invoice.id) == col(Payment.invoice_id))
         .where(col(Payment.team_id) == principal.team_id, col(Invoice.customer_id).in_(ids))
-        .order_by(col(Payment.paid_at).desc(), col(Payment.id).desc())
+        .order_by(col(Payment.id).desc())
     )
     grouped: dict[int, list[Payment]] = defaultdict(list)
     for payment, customer_id in (await session.execute(stmt)).all():
