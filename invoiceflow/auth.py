@@ -29,6 +29,11 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
+def rate_key(authorization: str | None) -> str:
+    """The rate-limit counter of the key in this header (one per key, found without SQL)."""
+    return "key:" + hash_key(bearer_token(authorization))[:32]
+
+
 async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
     """Resolve the key by its hash (never by comparing plain keys) to a principal."""
     digest = hash_key(bearer_token(authorization))

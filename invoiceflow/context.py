@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoiceflow.auth import authenticate, key_use_is_stale, touch_key
+from invoiceflow.auth import authenticate, key_use_is_stale, rate_key, touch_key
 from invoiceflow.loaders import Loaders
 from invoiceflow.resolvers.effects import Effects
 from invoiceflow.resolvers.principal import Principal
@@ -64,7 +64,7 @@ async def request_context(
                 principal = await authenticate(session, authorization)
             if request is not None:
                 request.state.team_id = principal.team_id
-            state = await services.limiter.hit(f"key:{principal.api_key_id}")
+            state = await services.limiter.hit(rate_key(authorization))
             if request is not None:
                 request.state.rate = state
             context = Context(

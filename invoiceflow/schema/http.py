@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from invoiceflow import graphiql, idempotency
-from invoiceflow.auth import bearer_token
+from invoiceflow.auth import bearer_token, rate_key
 from invoiceflow.context import request_context
 from invoiceflow.failures import as_domain_error
 from invoiceflow.http import read_body
@@ -100,11 +100,17 @@ class GraphQLEndpoint:
             return graphiql.page()
         try:
             query, variables, operation_name = await self._operation(request)
-            bearer_token(request.headers.get("authorization"))  # 401 before any work
+            authorization = request.headers.get("authorization")
+            bearer_token(authorization)  # 401 before any work
             problems = self.check.errors(query)
-            if problems:  # refused before any SQL, the key lookup included
+            if problems:  # refused before any SQL, the key lookup included; still counted
+                request.state.rate = await self.services.limiter.hit(rate_key(authorization))
                 errors = [format_error(error) for error in problems]
-                return Response(orjson.dumps({"errors": errors}), media_type="application/json")
+                return Response(
+                    orjson.dumps({"errors": errors}),
+                    headers=rate_headers(request),
+                    media_type="application/json",
+                )
             request.state.operation, write = describe(query, operation_name)
             if write and request.method == "GET":
                 raise MethodNotAllowed("Mutations must be sent with POST.")
