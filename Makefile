@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB    := web/node_modules/.installed
 
-.PHONY: install run migrate seed-demo test lint bench clean
+.PHONY: install run migrate seed-demo test fuzz lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,9 +33,21 @@ seed-demo: $(STAMP)
 test: install  ## SQLite always; PostgreSQL at 127.0.0.1:5432 (a fresh database per run)
 	$(BIN)/pytest -q
 
+# The schemathesis runs of `make test` (REST: every operation, stateful sequences with alice and
+# bob as peers, bob replaying team A's ids; GraphQL: every field), with many more examples.
+FUZZ_EXAMPLES ?= 200
+fuzz: install  ## a longer schemathesis run against REST and GraphQL (a few minutes)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz_rest.py tests/test_fuzz_graphql.py
+
 lint: $(STAMP)
-	$(BIN)/ruff check invoiceflow tests migrations
-	$(BIN)/ruff format --check invoiceflow tests migrations
+	$(BIN)/ruff check invoiceflow tests migrations bench
+	$(BIN)/ruff format --check invoiceflow tests migrations bench
+
+# Seeds a fresh database, checks that the product and bench/baseline.py answer alike, then loads
+# both with wrk (installed from Debian's packages when missing). BENCH_ARGS=--postgres for
+# PostgreSQL, --invoices N to scale; see bench/RESULTS.md.
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) web/node_modules .pytest_cache .mypy_cache .ruff_cache invoiceflow.db*

@@ -20,6 +20,7 @@ class Estimate(SQLModel, table=True):
         Index("ix_estimates_team_status", "team_id", "status"),
         Index("ix_estimates_team_customer", "team_id", "customer_id"),
         Index("ix_estimates_team_expiry", "team_id", "expiry_date"),
+        Index("ix_estimates_team_live", "team_id", "deleted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

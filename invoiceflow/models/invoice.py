@@ -23,6 +23,8 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoices_team_due_date", "team_id", "due_date"),
         Index("ix_invoices_team_total", "team_id", "total"),
         Index("ix_invoices_team_created_at", "team_id", "created_at"),
+        # Counts the live rows of a team from the index alone (see migration 0006).
+        Index("ix_invoices_team_live", "team_id", "deleted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

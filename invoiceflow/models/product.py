@@ -16,6 +16,7 @@ class Product(SQLModel, table=True):
     __table_args__ = (
         Index("ix_products_team_id_id", "team_id", "id"),
         Index("ix_products_team_type_active", "team_id", "type", "active"),
+        Index("ix_products_team_live", "team_id", "deleted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

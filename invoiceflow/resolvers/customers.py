@@ -18,7 +18,15 @@ from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFaile
 from invoiceflow.resolvers.money import ZERO
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
 from invoiceflow.resolvers.principal import Principal, require_writer
-from invoiceflow.resolvers.validation import Currency, Email, Input, parse, sent_fields
+from invoiceflow.resolvers.validation import (
+    NOT_BLANK,
+    Currency,
+    Email,
+    Input,
+    not_null,
+    parse,
+    sent_fields,
+)
 
 # Statuses that count towards what a customer has been invoiced, and that block deletion.
 INVOICED_STATUSES = ("sent", "partial", "paid")
@@ -41,11 +49,15 @@ class CustomerFields(Input):
 
 
 class CustomerCreate(CustomerFields):
-    company_name: str = Field(min_length=1, max_length=255)
+    company_name: str = Field(
+        min_length=1, max_length=255, json_schema_extra={"pattern": NOT_BLANK}
+    )
 
 
 class CustomerUpdate(CustomerFields):
-    company_name: str | None = Field(default=None, min_length=1, max_length=255)
+    company_name: str | None = Field(
+        default=None, min_length=1, max_length=255, json_schema_extra=not_null(pattern=NOT_BLANK)
+    )
 
 
 def _visible(principal: Principal) -> Any:
@@ -59,6 +71,7 @@ async def list_customers(
     search: str | None = None,
     page: int | None = None,
     per_page: int | None = None,
+    count: bool = True,
 ) -> Page[Customer]:
     """Newest first; ``search`` matches company, contact or email."""
     stmt = select(Customer).where(_visible(principal)).order_by(col(Customer.id).desc())
@@ -71,7 +84,7 @@ async def list_customers(
                 col(Customer.email).ilike(pattern, escape="\\"),
             )
         )
-    return await paginate(session, stmt, page=page, per_page=per_page)
+    return await paginate(session, stmt, page=page, per_page=per_page, count=count)
 
 
 async def find_customer(

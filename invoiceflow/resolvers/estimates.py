@@ -27,13 +27,21 @@ from invoiceflow.resolvers.lines import (
 from invoiceflow.resolvers.numbering import format_number, next_number
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
 from invoiceflow.resolvers.principal import Principal, require_writer
-from invoiceflow.resolvers.validation import Currency, Input, IsoDate, parse, sent_fields
+from invoiceflow.resolvers.validation import (
+    Currency,
+    Input,
+    Int,
+    IsoDate,
+    not_null,
+    parse,
+    sent_fields,
+)
 
 STATUSES = ("draft", "sent", "approved", "rejected", "converted")
 
 
 class EstimateCreate(Input):
-    customer_id: int
+    customer_id: Int
     issue_date: IsoDate | None = None
     expiry_date: IsoDate | None = None
     items: list[LineItemInput] = Field(min_length=1, max_length=MAX_LINES)
@@ -53,14 +61,18 @@ class EstimateCreate(Input):
 
 
 class EstimateUpdate(Input):
-    customer_id: int | None = None
-    issue_date: IsoDate | None = None
+    customer_id: Int | None = Field(default=None, json_schema_extra=not_null())
+    issue_date: IsoDate | None = Field(default=None, json_schema_extra=not_null())
     expiry_date: IsoDate | None = None
-    items: list[LineItemInput] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    items: list[LineItemInput] | None = Field(
+        default=None, min_length=1, max_length=MAX_LINES, json_schema_extra=not_null()
+    )
     notes: str | None = Field(default=None, max_length=10_000)
-    currency: Currency | None = None
+    currency: Currency | None = Field(default=None, json_schema_extra=not_null())
     # Any status but "converted": that one only conversion sets.
-    status: Literal["draft", "sent", "approved", "rejected"] | None = None
+    status: Literal["draft", "sent", "approved", "rejected"] | None = Field(
+        default=None, json_schema_extra=not_null()
+    )
 
 
 def _visible(principal: Principal) -> Any:
@@ -76,6 +88,7 @@ async def list_estimates(
     customer_id: int | None = None,
     page: int | None = None,
     per_page: int | None = None,
+    count: bool = True,
 ) -> Page[Estimate]:
     """Newest first; ``search`` matches the estimate number or the customer's name."""
     stmt = select(Estimate).where(_visible(principal)).order_by(col(Estimate.id).desc())
@@ -94,7 +107,7 @@ async def list_estimates(
                 col(Customer.contact_name).ilike(pattern, escape="\\"),
             )
         )
-    return await paginate(session, stmt, page=page, per_page=per_page)
+    return await paginate(session, stmt, page=page, per_page=per_page, count=count)
 
 
 async def find_estimate(

@@ -25,7 +25,9 @@ from invoiceflow.resolvers.principal import Principal, require_writer
 from invoiceflow.resolvers.validation import (
     Currency,
     Input,
+    Int,
     IsoDate,
+    not_null,
     parse,
     sent_fields,
 )
@@ -55,7 +57,7 @@ def effective_status(invoice: Invoice, on: date | None = None) -> str:
 
 
 class InvoiceCreate(Input):
-    customer_id: int
+    customer_id: Int
     issue_date: IsoDate | None = None
     due_date: IsoDate | None = None
     items: list[LineItemInput] = Field(min_length=1, max_length=MAX_LINES)
@@ -75,12 +77,14 @@ class InvoiceCreate(Input):
 
 
 class InvoiceUpdate(Input):
-    customer_id: int | None = None
-    issue_date: IsoDate | None = None
-    due_date: IsoDate | None = None
-    items: list[LineItemInput] | None = Field(default=None, min_length=1, max_length=MAX_LINES)
+    customer_id: Int | None = Field(default=None, json_schema_extra=not_null())
+    issue_date: IsoDate | None = Field(default=None, json_schema_extra=not_null())
+    due_date: IsoDate | None = Field(default=None, json_schema_extra=not_null())
+    items: list[LineItemInput] | None = Field(
+        default=None, min_length=1, max_length=MAX_LINES, json_schema_extra=not_null()
+    )
     notes: str | None = Field(default=None, max_length=10_000)
-    currency: Currency | None = None
+    currency: Currency | None = Field(default=None, json_schema_extra=not_null())
     status: Literal["draft", "sent", "cancelled"] | None = None
 
 
@@ -98,6 +102,7 @@ async def list_invoices(
     sort: str | None = None,
     page: int | None = None,
     per_page: int | None = None,
+    count: bool = True,
 ) -> Page[Invoice]:
     """Newest first unless ``sort`` (a field, ``-`` for descending) says otherwise."""
     stmt = select(Invoice).where(_visible(principal))
@@ -115,7 +120,7 @@ async def list_invoices(
             )
         )
     stmt = stmt.order_by(*_ordering(sort))
-    return await paginate(session, stmt, page=page, per_page=per_page)
+    return await paginate(session, stmt, page=page, per_page=per_page, count=count)
 
 
 def _status_filter(status: str) -> Any:
@@ -251,6 +256,9 @@ async def update_invoice(
         await _replace_items(session, principal, invoice, changes.get("items"))
         if invoice.total < invoice.amount_paid:
             raise ValidationFailed.on("items", "The new total is below the amount already paid.")
+        if invoice.status == "partial" and invoice.balance_due == ZERO:
+            # What was paid now covers the new total.
+            invoice.status, invoice.paid_at = "paid", utcnow()
     if changes.get("status") is not None:
         _transition(invoice, changes["status"])
     invoice.updated_at = utcnow()

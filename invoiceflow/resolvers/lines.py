@@ -21,7 +21,7 @@ from invoiceflow.resolvers.money import (
     line_totals,
 )
 from invoiceflow.resolvers.principal import Principal
-from invoiceflow.resolvers.validation import Input, Price, Quantity, TaxRate
+from invoiceflow.resolvers.validation import NOT_BLANK, Input, Int, Price, Quantity, TaxRate
 
 ItemT = TypeVar("ItemT", bound=LineItemBase)
 
@@ -31,11 +31,13 @@ MAX_LINES = 500
 class LineItemInput(Input):
     """One line. With a ``product_id``, description, price and tax rate default from it."""
 
-    description: str | None = Field(default=None, min_length=1, max_length=2000)
+    description: str | None = Field(
+        default=None, min_length=1, max_length=2000, json_schema_extra={"pattern": NOT_BLANK}
+    )
     quantity: Quantity
     unit_price: Price | None = None
     tax_rate: TaxRate | None = None
-    product_id: int | None = None
+    product_id: Int | None = None
 
 
 async def write_lines(

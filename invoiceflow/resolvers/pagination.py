@@ -14,17 +14,21 @@ T = TypeVar("T")
 
 DEFAULT_PER_PAGE = 15
 MAX_PER_PAGE = 100
+# GraphQL's Int, on both APIs: offsets stay far inside what a database takes.
+MAX_PAGE = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     items: list[T]
-    total: int
+    # None when the caller asked for no count (a GraphQL page that selects no pageInfo).
+    total: int | None
     page: int
     per_page: int
 
     @property
     def last_page(self) -> int:
+        assert self.total is not None, "this page was read without its count"
         return max(1, -(-self.total // self.per_page))
 
     @property
@@ -39,6 +43,8 @@ def page_params(page: int | None, per_page: int | None) -> tuple[int, int]:
     errors: dict[str, list[str]] = {}
     if page < 1:
         errors["page"] = ["Must be 1 or more."]
+    elif page > MAX_PAGE:
+        errors["page"] = [f"Must be at most {MAX_PAGE}."]
     if per_page < 1:
         errors["per_page"] = ["Must be 1 or more."]
     if errors:
@@ -47,27 +53,39 @@ def page_params(page: int | None, per_page: int | None) -> tuple[int, int]:
 
 
 async def paginate(
-    session: AsyncSession, stmt: Select[Any], *, page: int | None, per_page: int | None
+    session: AsyncSession,
+    stmt: Select[Any],
+    *,
+    page: int | None,
+    per_page: int | None,
+    count: bool = True,
 ) -> Page[Any]:
     """Run ``stmt`` (selecting one entity) for one page, counting in the same statement.
 
-    The total rides along as a window function, so a page costs one query; only a page
-    past the end (no rows to carry it) needs a separate count.
+    The total rides along as an uncorrelated scalar subquery (``count(*)`` over the same
+    filter), which the database evaluates once and an index answers; a window count would
+    make it build every matching row to keep one page. A page past the end (no rows to
+    carry the total) needs a separate count. ``count=False`` skips counting altogether.
     """
     page, per_page = page_params(page, per_page)
-    counted = stmt.add_columns(func.count().over().label("_total"))
-    rows = (await session.execute(counted.limit(per_page).offset((page - 1) * per_page))).all()
+    window = stmt.limit(per_page).offset((page - 1) * per_page)
+    if not count:
+        items = list((await session.scalars(window)).all())
+        return Page(items=items, total=None, page=page, per_page=per_page)
+    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+    rows = (await session.execute(window.add_columns(count_stmt.scalar_subquery()))).all()
     if rows:
         total = rows[0][-1]
     elif page == 1:
         total = 0
     else:
-        count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
         total = (await session.execute(count_stmt)).scalar_one()
     return Page(items=[row[0] for row in rows], total=total, page=page, per_page=per_page)
 
 
 def like_pattern(term: str) -> str:
     """A case-insensitive ``LIKE`` pattern matching ``term`` literally anywhere."""
+    if "\x00" in term:  # PostgreSQL takes no NUL in text: no stored text holds one
+        raise ValidationFailed.on("search", "Must not contain the NUL character.")
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
-from sqlalchemy import or_, select, update
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from sqlalchemy import BigInteger, cast, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -16,10 +16,21 @@ from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
 from invoiceflow.resolvers.principal import Principal, require_writer
-from invoiceflow.resolvers.validation import Input, Price, TaxRate, parse, sent_fields
+from invoiceflow.resolvers.validation import (
+    MAX_INT,
+    NOT_BLANK,
+    Input,
+    Price,
+    TaxRate,
+    not_bool,
+    not_null,
+    parse,
+    sent_fields,
+)
 
 TYPES = ("product", "service")
-MAX_STOCK = 10**12
+MAX_STOCK = MAX_INT + 1  # stock counts are INTEGER columns
+Stock = Annotated[int, Field(ge=0, lt=MAX_STOCK), BeforeValidator(not_bool)]
 
 
 class ProductFields(Input):
@@ -27,22 +38,33 @@ class ProductFields(Input):
     sku: str | None = Field(default=None, max_length=100)
     price: Price | None = None
     unit: str | None = Field(default=None, max_length=50)
-    active: bool | None = None
+    active: StrictBool | None = None
     tax_rate: TaxRate | None = None
 
 
 class ProductCreate(ProductFields):
+    # create_product's rule, for the OpenAPI document: a service has no stock.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"type": {"const": "service"}}, "required": ["type"]},
+            "then": {"properties": {"stock_quantity": {"enum": [None, 0]}}},
+        }
+    )
     type: Literal["product", "service"] = "product"
-    name: str = Field(min_length=1, max_length=255)
-    stock_quantity: int | None = Field(default=None, ge=0, lt=MAX_STOCK)
+    name: str = Field(min_length=1, max_length=255, json_schema_extra={"pattern": NOT_BLANK})
+    stock_quantity: Stock | None = None
 
 
 class ProductUpdate(ProductFields):
-    name: str | None = Field(default=None, min_length=1, max_length=255)
+    name: str | None = Field(
+        default=None, min_length=1, max_length=255, json_schema_extra=not_null(pattern=NOT_BLANK)
+    )
+    price: Price | None = Field(default=None, json_schema_extra=not_null())
+    active: StrictBool | None = Field(default=None, json_schema_extra=not_null())
 
 
 class StockAdjustment(Input):
-    adjustment: int = Field(gt=-MAX_STOCK, lt=MAX_STOCK)
+    adjustment: int = Field(gt=-MAX_STOCK, lt=MAX_STOCK, json_schema_extra={"not": {"const": 0}})
     reason: str | None = Field(default=None, max_length=500)
 
     @field_validator("adjustment", mode="before")
@@ -74,6 +96,7 @@ async def list_products(
     active: bool | None = None,
     page: int | None = None,
     per_page: int | None = None,
+    count: bool = True,
 ) -> Page[Product]:
     """Newest first; ``search`` matches name, SKU or description."""
     stmt = select(Product).where(_visible(principal)).order_by(col(Product.id).desc())
@@ -92,7 +115,7 @@ async def list_products(
                 col(Product.description).ilike(pattern, escape="\\"),
             )
         )
-    return await paginate(session, stmt, page=page, per_page=per_page)
+    return await paginate(session, stmt, page=page, per_page=per_page, count=count)
 
 
 async def find_product(
@@ -177,7 +200,9 @@ async def adjust_stock(
             _visible(principal),
             col(Product.id) == product_id,
             col(Product.type) == "product",
-            stock + payload.adjustment >= 0,
+            # Summed as BIGINT: two INTEGERs near the top would overflow on PostgreSQL.
+            cast(stock, BigInteger) + payload.adjustment >= 0,
+            cast(stock, BigInteger) + payload.adjustment < MAX_STOCK,
         )
         .values(stock_quantity=stock + payload.adjustment, updated_at=utcnow())
         .returning(stock)
@@ -188,6 +213,8 @@ async def adjust_stock(
         product = await get_product(session=session, principal=principal, product_id=product_id)
         if product.type != "product":
             raise InvalidState("A service has no stock to adjust.")
+        if payload.adjustment > 0:
+            raise ValidationFailed.on("adjustment", f"The stock cannot go above {MAX_STOCK - 1}.")
         raise ValidationFailed.on(
             "adjustment", f"Only {product.stock_quantity} in stock: the stock cannot go below zero."
         )

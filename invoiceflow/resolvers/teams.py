@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +13,7 @@ from invoiceflow.models import Membership, Team, User
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import NotFound, ValidationFailed
 from invoiceflow.resolvers.principal import Principal, require_admin
-from invoiceflow.resolvers.validation import Input, parse, sent_fields
+from invoiceflow.resolvers.validation import NOT_BLANK, Input, Int, not_null, parse, sent_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ async def current_team(*, session: AsyncSession, principal: Principal) -> TeamVi
 
 
 class SwitchInput(Input):
-    team_id: int
+    team_id: Int
 
 
 async def switch_team(*, session: AsyncSession, principal: Principal, data: Any) -> TeamView:
@@ -81,9 +82,16 @@ async def switch_team(*, session: AsyncSession, principal: Principal, data: Any)
 
 
 class TeamSettingsInput(Input):
-    name: str | None = None
-    stripe_account_id: str | None = None
-    payment_terms_days: int | None = None
+    # The resolver checks these (with its own messages); the document states the same rules.
+    name: str | None = Field(
+        default=None, max_length=200, json_schema_extra=not_null(pattern=NOT_BLANK)
+    )
+    stripe_account_id: str | None = Field(
+        default=None, max_length=255, json_schema_extra={"pattern": r"^acct_[^\x00]*$"}
+    )
+    payment_terms_days: Int | None = Field(
+        default=None, json_schema_extra=not_null(minimum=0, maximum=365)
+    )
 
 
 async def update_team_settings(

@@ -3,23 +3,79 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from invoiceflow.resolvers.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
+# Ids and counts are INTEGER columns (and GraphQL's Int is 32-bit): larger values never name
+# a row, and PostgreSQL refuses them as parameters.
+MAX_INT = 2**31 - 1
+# The OpenAPI document's patterns run under ECMA-262 rules, whose \s is not Python's: these
+# spell their characters out, so that both sides accept exactly the same strings.
+_SPACE = "\t\n\x0b\x0c\r "  # stripped around a currency or an email address
+_PART = r"[^@\x00-\x20\x7f-\x9f]+"
+CURRENCY = r"^[\t-\r ]*[A-Za-z]{3}[\t-\r ]*$"
+MAX_EMAIL = 255
+EMAIL = rf"^[\t-\r ]*{_PART}@{_PART}\.{_PART}[\t-\r ]*$"
+# PostgreSQL's text holds no NUL character: no input string may carry one.
+NO_NUL = r"^[^\x00]*$"
+# No NUL, and a character that str.strip() keeps: the document's word for "not blank".
+_SPACES = r"\t-\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACES}][^\x00]*$"
+
+
+class InputJsonSchema(GenerateJsonSchema):
+    """The OpenAPI document's request bodies: a string without its own pattern has NO_NUL."""
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        documented = super().str_schema(schema)
+        documented.setdefault("pattern", NO_NUL)
+        return documented
 
 
 class Input(BaseModel):
-    """Base of every input: unknown fields are ignored, strings are stripped."""
+    """Base of every input: unknown fields are ignored, strings are stripped.
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    Length limits count what was sent (as the OpenAPI document states them), so strings are
+    stripped after them; a string that may not be empty may not be blank either, and no
+    string may hold a NUL character.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _strip(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("string_nul", "Must not contain the NUL character.")
+        if not isinstance(value, str) or value == value.strip():
+            return value
+        stripped = value.strip()
+        field = cls.model_fields.get(info.field_name or "")
+        if not stripped and field is not None and _min_length(field.metadata) > 0:
+            raise PydanticCustomError("string_too_short", "String should have at least 1 character")
+        return stripped
+
+
+def _min_length(metadata: list[Any]) -> int:
+    return max((getattr(item, "min_length", 0) or 0 for item in metadata), default=0)
 
 
 def _as_date(value: Any) -> Any:
@@ -67,34 +123,118 @@ def _places(limit: int) -> Any:
 
 
 def _currency(value: Any) -> Any:
-    if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{3}", value.strip()):
-        return value.strip().upper()
+    if isinstance(value, str) and re.match(CURRENCY, value):
+        return value.strip(_SPACE).upper()
     raise PydanticCustomError("currency", "Must be a three-letter ISO 4217 currency code.")
 
 
 def _email(value: Any) -> Any:
     if value is None:
         return None
-    if isinstance(value, str) and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value.strip()):
-        return value.strip()
+    if isinstance(value, str) and len(value) <= MAX_EMAIL and re.match(EMAIL, value):
+        return value.strip(_SPACE)
     raise PydanticCustomError("email", "Must be a valid email address.")
 
 
+def id_from_text(raw: str) -> int | None:
+    """The id a path segment or a GraphQL ID names, or None when it can name none."""
+    if raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_INT:
+        return int(raw)
+    return None
+
+
+def not_null(**extra: Any) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` of an update's field that may be left out (it keeps its value)
+    but not sent as null (the resolver refuses that): the document leaves null out of its
+    type, and states ``extra`` (rules the resolver checks with its own messages)."""
+
+    def document(schema: dict[str, Any]) -> None:
+        options = [option for option in schema.pop("anyOf", []) if option != {"type": "null"}]
+        if len(options) == 1:
+            schema.update(options[0])
+        elif options:
+            schema["anyOf"] = options
+        if schema.get("default", ...) is None:
+            del schema["default"]  # not a value it takes: left out, the field keeps its own
+        schema.update(extra)
+
+    return document
+
+
+def not_bool(value: Any) -> Any:
+    # pydantic's lax int takes true/false as 1/0; a JSON boolean is no number.
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Must be an integer.")
+    return value
+
+
+def _decimal_schema(number: dict[str, Any], pattern: str) -> WithJsonSchema:
+    """What the OpenAPI document says of a Decimal input: a JSON number, or the same as a
+    string (pydantic's own schema leaves the bounds as keywords no validator knows)."""
+    return WithJsonSchema(
+        {"anyOf": [{"type": "number", **number}, {"type": "string", "pattern": pattern}]}
+    )
+
+
 IsoDate = Annotated[date, BeforeValidator(_as_date)]
-Currency = Annotated[str, BeforeValidator(_currency)]
-Email = Annotated[str | None, BeforeValidator(_email)]
+Currency = Annotated[
+    str, BeforeValidator(_currency), WithJsonSchema({"type": "string", "pattern": CURRENCY})
+]
+Email = Annotated[
+    str | None,
+    BeforeValidator(_email),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": EMAIL, "maxLength": MAX_EMAIL},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
+# An integer, never a boolean; within what the database's INTEGER holds. (Bounds before the
+# validator, so that the document shows them as minimum and maximum.)
+Int = Annotated[int, Field(ge=-MAX_INT, le=MAX_INT), BeforeValidator(not_bool)]
 # Quantities and prices take up to 4 decimals (API.md §2); money results have 2.
 Quantity = Annotated[
-    Decimal, BeforeValidator(_places(4)), BeforeValidator(_as_decimal), Field(gt=0, lt=10**12)
+    Decimal,
+    BeforeValidator(_places(4)),
+    BeforeValidator(_as_decimal),
+    Field(gt=0, lt=10**12),
+    _decimal_schema(
+        {"exclusiveMinimum": 0, "exclusiveMaximum": 10**12, "multipleOf": 0.0001},
+        r"^([1-9]\d{0,11}(\.\d{1,4})?|0?\.([1-9]\d{0,3}|0[1-9]\d{0,2}|00[1-9]\d?|000[1-9]))$",
+    ),
 ]
 Price = Annotated[
-    Decimal, BeforeValidator(_places(4)), BeforeValidator(_as_decimal), Field(ge=0, lt=10**12)
+    Decimal,
+    BeforeValidator(_places(4)),
+    BeforeValidator(_as_decimal),
+    Field(ge=0, lt=10**12),
+    _decimal_schema(
+        {"minimum": 0, "exclusiveMaximum": 10**12, "multipleOf": 0.0001},
+        r"^(0|[1-9]\d{0,11})(\.\d{1,4})?$",
+    ),
 ]
 TaxRate = Annotated[
-    Decimal, BeforeValidator(_places(4)), BeforeValidator(_as_decimal), Field(ge=0, le=100)
+    Decimal,
+    BeforeValidator(_places(4)),
+    BeforeValidator(_as_decimal),
+    Field(ge=0, le=100),
+    _decimal_schema(
+        {"minimum": 0, "maximum": 100, "multipleOf": 0.0001},
+        r"^([1-9]?\d(\.\d{1,4})?|100(\.0{1,4})?)$",
+    ),
 ]
 Amount = Annotated[
-    Decimal, BeforeValidator(_places(2)), BeforeValidator(_as_decimal), Field(gt=0, lt=10**14)
+    Decimal,
+    BeforeValidator(_places(2)),
+    BeforeValidator(_as_decimal),
+    Field(gt=0, lt=10**14),
+    _decimal_schema(
+        {"exclusiveMinimum": 0, "exclusiveMaximum": 10**14, "multipleOf": 0.01},
+        r"^([1-9]\d{0,13}(\.\d{1,2})?|0?\.([1-9]\d?|0[1-9]))$",
+    ),
 ]
 
 _MESSAGES = {

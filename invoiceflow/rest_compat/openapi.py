@@ -14,10 +14,24 @@ from pydantic.json_schema import models_json_schema
 
 from invoiceflow import __version__
 from invoiceflow.resolvers import errors as domain_errors
+from invoiceflow.resolvers.validation import MAX_INT, NO_NUL, InputJsonSchema
 from invoiceflow.rest_compat.table import Body, PathId, Query, Route
 
 REF = "#/components/schemas/{model}"
 ALWAYS = (401, 429, 500, 503)
+# A body that is not a JSON object (400) or is over 1 MB (413).
+BODY_ERRORS = (400, 413)
+# Every POST takes an Idempotency-Key (API.md §2): a malformed one is a 400, a request still
+# running under it a 409, and the same key with another request a 422.
+IDEMPOTENCY_ERRORS = (400, 409, 422)
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Replays the first answer to a repeated request, for 24 hours at least.",
+    # 1 to 255 printable characters (of the Latin-1 a header value is read in).
+    "schema": {"type": "string", "pattern": r"^[\x20-\x7e\xa1-\xac\xae-\xff]{1,255}$"},
+}
 _QUERY_TYPES = {str: "string", int: "integer", bool: "boolean"}
 _DESCRIPTIONS = {
     cls.status: cls.default_message
@@ -40,8 +54,18 @@ def _shape_schema(route: Route, schemas: dict[str, Any]) -> dict[str, Any] | Non
 
 
 def _body_schema(models: list[type[BaseModel]], schemas: dict[str, Any]) -> None:
-    _keys, defs = models_json_schema([(model, "validation") for model in models], ref_template=REF)
+    _keys, defs = models_json_schema(
+        [(model, "validation") for model in models],
+        ref_template=REF,
+        schema_generator=InputJsonSchema,
+    )
     schemas.update(defs.get("$defs", {}))
+
+
+def _requires_fields(model: type) -> bool:
+    """Whether the input has required fields: an absent body reads as {}, enough otherwise."""
+    fields = model.model_fields if issubclass(model, BaseModel) else {}
+    return any(field.is_required() for field in fields.values())
 
 
 def _parameters(route: Route) -> list[dict[str, Any]]:
@@ -53,13 +77,17 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
                     "name": arg.name,
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "integer", "minimum": 1},
+                    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
                 }
             )
         elif isinstance(arg, Query):
             schema: dict[str, Any] = {"type": _QUERY_TYPES[arg.type]}
+            if arg.type is str and not arg.enum:
+                schema["pattern"] = NO_NUL
             if arg.enum:
                 schema["enum"] = list(arg.enum)
+            if arg.type is int:
+                schema.update(minimum=arg.minimum, maximum=arg.maximum)
             params.append(
                 {
                     "name": arg.name,
@@ -67,6 +95,8 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
                     "required": False,
                     "description": arg.description,
                     "schema": schema,
+                    # `?status=` reads as no status at all (Query.read), as browsers send it.
+                    "allowEmptyValue": True,
                 }
             )
     return params
@@ -147,14 +177,20 @@ def build(routes: Sequence[Route]) -> dict[str, Any]:
         for arg in route.args.values():
             if isinstance(arg, Body) and arg.schema is not None:
                 operation["requestBody"] = {
-                    "required": False,
+                    "required": _requires_fields(arg.schema),
                     "content": {
                         "application/json": {
                             "schema": {"$ref": REF.format(model=arg.schema.__name__)}
                         }
                     },
                 }
-        for status in sorted({*route.errors, *ALWAYS}):
+        errors = {*route.errors, *ALWAYS}
+        if "requestBody" in operation:
+            errors.update(BODY_ERRORS)
+        if route.method == "POST":
+            operation["parameters"].append(IDEMPOTENCY_KEY)
+            errors.update(IDEMPOTENCY_ERRORS)
+        for status in sorted(errors):
             operation["responses"][str(status)] = _error(status)
         paths.setdefault(f"/api/v1{route.path}", {})[route.method.lower()] = operation
     return {

@@ -7,6 +7,7 @@ success status and message. The dispatcher and the OpenAPI document both read th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,6 +15,8 @@ from typing import Any
 
 from invoiceflow.context import Context
 from invoiceflow.resolvers.errors import NotFound, ValidationFailed
+from invoiceflow.resolvers.pagination import MAX_PAGE
+from invoiceflow.resolvers.validation import MAX_INT, id_from_text
 
 Shape = Callable[[Context, Any], Awaitable[Any]]
 
@@ -38,11 +41,11 @@ class PathId(Arg):
     name: str = "id"
 
     def read(self, request: RequestData) -> int:
-        raw = request.path[self.name]
         # A non-numeric id answers like any id that does not exist.
-        if not raw.isdigit() or len(raw) > 18:
+        found = id_from_text(request.path[self.name])
+        if found is None:
             raise NotFound()
-        return int(raw)
+        return found
 
 
 @dataclass(frozen=True)
@@ -51,16 +54,24 @@ class Query(Arg):
     type: type = str
     description: str = ""
     enum: tuple[str, ...] = ()
+    # Bounds of an integer (the document states them; the resolver checks minimum and maximum,
+    # and any integer beyond what the database's INTEGER holds is refused here).
+    minimum: int = -MAX_INT
+    maximum: int = MAX_INT
 
     def read(self, request: RequestData) -> Any:
         raw = request.query.get(self.name)
         if raw is None or raw == "":
             return None
         if self.type is int:
-            try:
-                return int(raw)
-            except ValueError:
-                raise ValidationFailed.on(self.name, "Must be an integer.") from None
+            # Plain digits; "10.0" too, which JSON Schema counts as an integer.
+            found = re.fullmatch(r"(-?[0-9]{1,19})(?:\.0+)?", raw)
+            if found is None:
+                raise ValidationFailed.on(self.name, "Must be an integer.")
+            value = int(found.group(1))
+            if not -MAX_INT <= value <= MAX_INT:
+                raise ValidationFailed.on(self.name, f"Must be between {-MAX_INT} and {MAX_INT}.")
+            return value
         if self.type is bool:
             lowered = raw.lower()
             if lowered in ("true", "1"):
@@ -91,8 +102,10 @@ class UsesEffects(Arg):
 
 def paging() -> dict[str, Arg]:
     return {
-        "page": Query("page", int, "Page number, from 1."),
-        "per_page": Query("per_page", int, "Results per page (default 15, at most 100)."),
+        "page": Query("page", int, "Page number, from 1.", minimum=1, maximum=MAX_PAGE),
+        "per_page": Query(
+            "per_page", int, "Results per page (default 15, at most 100).", minimum=1
+        ),
     }
 
 

@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from invoiceflow.context import Context
 from invoiceflow.resolvers import api_keys, customers, estimates, invoices, products, teams
+from invoiceflow.resolvers.validation import id_from_text
 from invoiceflow.schema.catalog_types import (
     EstimatePage,
     EstimateStatus,
@@ -15,7 +16,7 @@ from invoiceflow.schema.catalog_types import (
     ProductType,
     ProductType_,
 )
-from invoiceflow.schema.prefetch import CUSTOMER, ESTIMATE, INVOICE, PRODUCT, prime
+from invoiceflow.schema.prefetch import CUSTOMER, ESTIMATE, INVOICE, PRODUCT, prime, selected_under
 from invoiceflow.schema.types import (
     ApiKeyType,
     CustomerPage,
@@ -34,8 +35,7 @@ def object_id(value: strawberry.ID | None) -> int | None:
     """An ID argument as the integer id it names, or None when it cannot name one."""
     if value is None:
         return None
-    text = str(value)
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    return id_from_text(str(value))
 
 
 @strawberry.type
@@ -78,6 +78,7 @@ class Query:
             sort=sort,
             page=page,
             per_page=per_page,
+            count="pageInfo" in selected_under(info),
         )
         await prime(info, page.items, INVOICE)
         return page  # type: ignore[return-value]
@@ -107,6 +108,7 @@ class Query:
             search=search,
             page=page,
             per_page=per_page,
+            count="pageInfo" in selected_under(info),
         )
         await prime(info, page.items, CUSTOMER)
         return page  # type: ignore[return-value]
@@ -145,6 +147,7 @@ class Query:
             active=active,
             page=page,
             per_page=per_page,
+            count="pageInfo" in selected_under(info),
         )
         await prime(info, page.items, PRODUCT)
         return page  # type: ignore[return-value]
@@ -180,6 +183,7 @@ class Query:
             customer_id=object_id(customer_id),
             page=page,
             per_page=per_page,
+            count="pageInfo" in selected_under(info),
         )
         await prime(info, page.items, ESTIMATE)
         return page  # type: ignore[return-value]

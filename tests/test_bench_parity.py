@@ -1,0 +1,76 @@
+"""The bench's raw baseline (bench/baseline.py) answers exactly as the product does.
+
+`make bench` checks this before it times anything; here CI checks it on a tiny seeded SQLite
+database, in-process (no servers, no load, no timing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.types import ASGIApp
+
+from bench.baseline import create_app as create_baseline
+from bench.cases import build_cases, compare, send
+from bench.seed import seed
+from invoiceflow.app import Services, create_app
+from invoiceflow.db import Database
+from invoiceflow.ratelimit import RateLimiter
+from invoiceflow.settings import Settings
+
+INVOICES = 20
+CUSTOMERS = 5
+READ_CASES = ["REST list", "GraphQL list", "GraphQL __typename", "REST get", "GraphQL get"]
+
+
+@asynccontextmanager
+async def client(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        yield http
+
+
+@pytest.mark.parametrize("case_name", READ_CASES)
+async def test_baseline_answers_byte_for_byte_like_the_product(
+    tmp_path: Path, case_name: str
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}"
+    seeded = await seed(url, invoices=INVOICES, customers=CUSTOMERS)
+    (case,) = [c for c in build_cases(INVOICES, CUSTOMERS) if c.name == case_name]
+    settings = Settings(database_url=url, rate_limit="1000/minute")
+    services = Services(
+        settings=settings, db=Database.from_url(url), limiter=RateLimiter(settings.rate_limit)
+    )
+    baseline = create_baseline(url)
+    try:
+        async with client(create_app(services=services)) as ours, client(baseline) as theirs:
+            product = await send(ours, case, seeded.key)
+            result = compare(case, product, await send(theirs, case, seeded.key))
+    finally:
+        await services.db.dispose()
+        await baseline.state.db.close()
+    assert result.same_values, result.problems
+    assert result.same_bytes
+
+
+async def test_lists_carry_every_seeded_invoice(tmp_path: Path) -> None:
+    """The parity above compares something: the list cases return all 20 seeded invoices."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}"
+    seeded = await seed(url, invoices=INVOICES, customers=CUSTOMERS)
+    baseline = create_baseline(url)
+    try:
+        async with client(baseline) as theirs:
+            cases = {c.name: c for c in build_cases(INVOICES, CUSTOMERS)}
+            rest = (await send(theirs, cases["REST list"], seeded.key)).json()
+            graphql = (await send(theirs, cases["GraphQL list"], seeded.key)).json()
+    finally:
+        await baseline.state.db.close()
+    assert rest["meta"] == {"current_page": 1, "per_page": 100, "total": 20, "last_page": 1}
+    assert [row["invoice_number"] for row in rest["data"]][:2] == ["INV-0020", "INV-0019"]
+    items = graphql["data"]["invoices"]["items"]
+    assert len(items) == INVOICES
+    assert all(len(invoice["items"]) == 3 for invoice in items)
