@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import pstats
 import statistics
 import time
@@ -54,6 +55,8 @@ async def main(args: argparse.Namespace, url: str, key: str) -> None:
             for _ in range(5):
                 response = await send(client, case, key)
                 assert response.status_code < 300, response.text
+            gc.collect()
+            gc.freeze()  # as the server's lifespan does after start-up
             if args.profile == case.name:
                 profiler = cProfile.Profile()
                 profiler.enable()
@@ -81,5 +84,8 @@ if __name__ == "__main__":
     parser.add_argument("--cases", nargs="*", default=[])
     parser.add_argument("--profile", default="")
     parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--gc", help="gc.set_threshold values, e.g. 50000,20,100")
     arguments = parser.parse_args()
+    if arguments.gc:
+        gc.set_threshold(*(int(n) for n in arguments.gc.split(",")))
     asyncio.run(main(arguments, *prepare(arguments.url)))

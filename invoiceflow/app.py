@@ -138,6 +138,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # the garbage collector's sight, so collections scan only per-request objects.
         gc.collect()
         gc.freeze()
+        # A list request makes thousands of short-lived objects: collect the young
+        # generation every 10,000 allocations rather than 700 (measured: REST list p50
+        # 8.9 -> 7.5 ms in-process, p99 14 -> 9.4 ms).
+        gc.set_threshold(10_000, 10, 10)
         yield
         await services.limiter.close()
         await services.db.dispose()

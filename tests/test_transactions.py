@@ -31,7 +31,7 @@ async def counts(services: Services) -> tuple[int, int, int]:
 @pytest.fixture
 def fail_after_items(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Make create_invoice fail once its number is taken and its rows are flushed."""
-    real = invoices._replace_items
+    real = invoices.store_lines
     calls: list[int] = []
 
     async def write_then_fail(*args: Any, **kwargs: Any) -> Any:
@@ -39,7 +39,7 @@ def fail_after_items(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         raise RuntimeError(SECRET)
 
-    monkeypatch.setattr(invoices, "_replace_items", write_then_fail)
+    monkeypatch.setattr(invoices, "store_lines", write_then_fail)
     return calls
 
 

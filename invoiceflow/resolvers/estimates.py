@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem, Team
+from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -222,16 +222,14 @@ async def convert_estimate(
         raise InvalidState("A rejected estimate cannot be converted to an invoice.")
     assert estimate.id is not None
     customer = await session.get(Customer, estimate.customer_id)
-    team = await session.get(Team, principal.team_id)
-    assert customer is not None and team is not None
-    issue_date = invoices.today()
+    assert customer is not None
     invoice = await invoices.open_invoice(
         session,
         principal,
         customer=customer,
         currency=estimate.currency,
-        issue_date=issue_date,
-        due_date=issue_date + timedelta(days=team.payment_terms_days),
+        issue_date=invoices.today(),
+        due_date=None,  # the team's payment terms
         notes=estimate.notes,
         estimate_id=estimate.id,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import Field
@@ -40,18 +41,24 @@ class LineItemInput(Input):
     product_id: Int | None = None
 
 
-async def write_lines(
+@dataclass(frozen=True, slots=True)
+class PricedLines:
+    """Lines validated and priced, not yet attached to a document."""
+
+    values: list[dict[str, Any]]
+    totals: DocumentTotals
+
+
+async def price_lines(
     session: AsyncSession,
     principal: Principal,
-    item_type: type[ItemT],
-    parent: dict[str, int],
     lines: Sequence[LineItemInput],
     currency: str,
-) -> DocumentTotals:
-    """Replace the parent's lines with ``lines`` and return the document's totals."""
+) -> PricedLines:
+    """Apply product defaults, check each line and price it; nothing is written."""
     products = await _products(session, principal, [ln.product_id for ln in lines if ln.product_id])
     errors: dict[str, list[str]] = {}
-    items: list[ItemT] = []
+    values: list[dict[str, Any]] = []
     sums = []
     for position, line in enumerate(lines):
         product = products.get(line.product_id) if line.product_id else None
@@ -76,26 +83,54 @@ async def write_lines(
             ]
             continue
         sums.append(totals)
-        items.append(
-            item_type(
-                **parent,
-                position=position,
-                product_id=line.product_id,
-                description=description,
-                quantity=line.quantity,
-                unit_price=unit_price,
-                tax_rate=rate,
-                amount=totals.amount,
-                tax_amount=totals.tax,
-            )
+        values.append(
+            {
+                "position": position,
+                "product_id": line.product_id,
+                "description": description,
+                "quantity": line.quantity,
+                "unit_price": unit_price,
+                "tax_rate": rate,
+                "amount": totals.amount,
+                "tax_amount": totals.tax,
+            }
         )
     if errors:
         raise ValidationFailed(errors)
-    ((key, value),) = parent.items()
-    await session.execute(delete(item_type).where(col(getattr(item_type, key)) == value))
+    return PricedLines(values=values, totals=document_totals(sums))
+
+
+async def store_lines(
+    session: AsyncSession,
+    item_type: type[ItemT],
+    parent: dict[str, int],
+    priced: PricedLines,
+    *,
+    replace: bool = True,
+) -> list[ItemT]:
+    """Attach priced lines to their document; ``replace`` drops its current lines first
+    (a brand-new document has none)."""
+    if replace:
+        ((key, value),) = parent.items()
+        await session.execute(delete(item_type).where(col(getattr(item_type, key)) == value))
+    items = [item_type(**parent, **values) for values in priced.values]
     session.add_all(items)
     await session.flush()
-    return document_totals(sums)
+    return items
+
+
+async def write_lines(
+    session: AsyncSession,
+    principal: Principal,
+    item_type: type[ItemT],
+    parent: dict[str, int],
+    lines: Sequence[LineItemInput],
+    currency: str,
+) -> DocumentTotals:
+    """Replace the parent's lines with ``lines`` and return the document's totals."""
+    priced = await price_lines(session, principal, lines, currency)
+    await store_lines(session, item_type, parent, priced)
+    return priced.totals
 
 
 def _price(product: Product | None) -> Any:
