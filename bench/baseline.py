@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ from bench.baseline_queries import (
     AUTH,
     BUMP,
     COUNT,
+    COUNT_SEARCH,
     CREATE_CUSTOMER,
     GQL_LINES,
     GQL_LIST,
@@ -39,6 +41,7 @@ from bench.baseline_queries import (
     PAYMENTS,
     REST_LIST,
     REST_ONE,
+    REST_SEARCH,
 )
 from bench.baseline_sql import Conn, Db, open_db
 
@@ -121,8 +124,15 @@ async def rest_list(request: Request) -> Response:
         except Unauthenticated:
             return error(401, "unauthenticated", "This API key is unknown or has been revoked.")
         team = principal[2]
-        rows = await conn.fetch(db.sql(REST_LIST), team, per_page, (page - 1) * per_page)
-        total = (await conn.fetch(db.sql(COUNT), team))[0][0]
+        offset = (page - 1) * per_page
+        search = request.query_params.get("search")
+        if search:
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", search) + "%"
+            rows = await conn.fetch(db.sql(REST_SEARCH), team, per_page, offset, pattern)
+            total = (await conn.fetch(db.sql(COUNT_SEARCH), team, pattern))[0][0]
+        else:
+            rows = await conn.fetch(db.sql(REST_LIST), team, per_page, offset)
+            total = (await conn.fetch(db.sql(COUNT), team))[0][0]
     meta = {
         "current_page": page,
         "per_page": per_page,

@@ -32,6 +32,29 @@ REST_LIST = (
     + " ORDER BY i.id DESC LIMIT $2 OFFSET $3"
 )
 COUNT = "SELECT count(*) FROM invoices i" + LIVE
+
+
+# ?search=: the number, or the customer's company or contact name, anywhere, any case. The
+# same union the product runs, so that each side can use its own (trigram) index.
+def _search(param: str) -> str:
+    return (
+        " AND i.id IN (SELECT id FROM invoices WHERE team_id = $1 AND "
+        f"{{ilike:invoice_number, {param}}} UNION SELECT id FROM invoices WHERE team_id = $1 "
+        "AND customer_id IN (SELECT id FROM customers WHERE team_id = $1 AND "
+        f"({{ilike:company_name, {param}}} OR {{ilike:contact_name, {param}}})))"
+    )
+
+
+REST_SEARCH = (
+    "SELECT "
+    + SUMMARY
+    + " FROM invoices i"
+    + CUSTOMER
+    + LIVE
+    + _search("$4")
+    + " ORDER BY i.id DESC LIMIT $2 OFFSET $3"
+)
+COUNT_SEARCH = "SELECT count(*) FROM invoices i" + LIVE + _search("$2")
 REST_ONE = (
     "SELECT " + SUMMARY + ", c.contact_name, c.email, i.notes, i.payment_link_url, "
     "i.estimate_id, {ts:i.sent_at}, {ts:i.paid_at}, {ts:i.updated_at} FROM invoices i"

@@ -27,7 +27,7 @@ import aiosqlite
 import asyncpg
 import orjson
 
-_MACRO = re.compile(r"\{(num2|num4|str2|str4|ts|ids):([^}]+)\}")
+_MACRO = re.compile(r"\{(num2|num4|str2|str4|ts|ids|ilike):([^}]+)\}")
 
 # SQLite's exact strings split the scaled integer with printf: right for the non-negative
 # amounts, quantities and prices that the baseline prints this way.
@@ -38,6 +38,7 @@ SQLITE_MACROS = {
     "str4": "printf('%d.%04d', ({0}) / 10000, ({0}) % 10000)",
     "ts": "strftime('%Y-%m-%dT%H:%M:%SZ', {0})",
     "ids": "(SELECT value FROM json_each({0}))",
+    "ilike": "lower({0}) LIKE lower({1}) ESCAPE '\\'",
 }
 POSTGRES_MACROS = {
     "num2": "({0})::float8",
@@ -46,6 +47,7 @@ POSTGRES_MACROS = {
     "str4": "({0})::text",
     "ts": "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
     "ids": "(SELECT unnest({0}::int[]))",
+    "ilike": "{0} ILIKE {1} ESCAPE '\\'",
 }
 
 
@@ -71,7 +73,10 @@ class Db(Protocol):
 
 
 def _expand(template: str, macros: dict[str, str]) -> str:
-    return _MACRO.sub(lambda m: macros[m.group(1)].format(m.group(2).strip()), template)
+    def one(m: re.Match[str]) -> str:
+        return macros[m.group(1)].format(*(arg.strip() for arg in m.group(2).split(",")))
+
+    return _MACRO.sub(one, template)
 
 
 class _Counted:

@@ -24,7 +24,14 @@ from invoiceflow.settings import Settings
 
 INVOICES = 20
 CUSTOMERS = 5
-READ_CASES = ["REST list", "GraphQL list", "GraphQL __typename", "REST get", "GraphQL get"]
+READ_CASES = [
+    "REST list",
+    "REST search",
+    "GraphQL list",
+    "GraphQL __typename",
+    "REST get",
+    "GraphQL get",
+]
 
 
 @asynccontextmanager
@@ -74,3 +81,17 @@ async def test_lists_carry_every_seeded_invoice(tmp_path: Path) -> None:
     items = graphql["data"]["invoices"]["items"]
     assert len(items) == INVOICES
     assert all(len(invoice["items"]) == 3 for invoice in items)
+
+
+async def test_search_finds_one_customers_invoices(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}"
+    seeded = await seed(url, invoices=INVOICES, customers=CUSTOMERS)
+    baseline = create_baseline(url)
+    try:
+        async with client(baseline) as theirs:
+            cases = {c.name: c for c in build_cases(INVOICES, CUSTOMERS)}
+            found = (await send(theirs, cases["REST search"], seeded.key)).json()
+    finally:
+        await baseline.state.db.close()
+    assert 0 < found["meta"]["total"] == len(found["data"]) < INVOICES
+    assert {row["customer"]["name"] for row in found["data"]} == {"O'Brien 0005"}

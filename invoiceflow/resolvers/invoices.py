@@ -9,17 +9,24 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from invoiceflow.models import Customer, Invoice, InvoiceItem, Team
+from invoiceflow.models import Customer, Invoice, InvoiceItem
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
-from invoiceflow.resolvers.lines import MAX_LINES, LineItemInput, reprice_lines, write_lines
-from invoiceflow.resolvers.money import ZERO
-from invoiceflow.resolvers.numbering import format_number, next_number
+from invoiceflow.resolvers.lines import (
+    MAX_LINES,
+    LineItemInput,
+    price_lines,
+    reprice_lines,
+    store_lines,
+    write_lines,
+)
+from invoiceflow.resolvers.money import ZERO, DocumentTotals
+from invoiceflow.resolvers.numbering import format_number, next_number_and_terms
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
 from invoiceflow.resolvers.principal import Principal, require_writer
 from invoiceflow.resolvers.validation import (
@@ -111,16 +118,34 @@ async def list_invoices(
     if customer_id is not None:
         stmt = stmt.where(Invoice.customer_id == customer_id)
     if search:
-        pattern = like_pattern(search)
-        stmt = stmt.join(Customer, Customer.id == Invoice.customer_id).where(
-            or_(
-                col(Invoice.invoice_number).ilike(pattern, escape="\\"),
-                col(Customer.company_name).ilike(pattern, escape="\\"),
-                col(Customer.contact_name).ilike(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(col(Invoice.id).in_(_matching(principal, like_pattern(search))))
     stmt = stmt.order_by(*_ordering(sort))
     return await paginate(session, stmt, page=page, per_page=per_page, count=count)
+
+
+def _matching(principal: Principal, pattern: str) -> Any:
+    """Ids of the team's invoices whose number, or whose customer's company or contact name,
+    contains ``pattern``.
+
+    Written as a union rather than one OR over a join, so that each side can use its own
+    index (on PostgreSQL, the trigram indexes of invoices and of customers, then the
+    (team_id, customer_id) index): a search touches the rows that match, not the team's.
+    """
+    by_number = select(Invoice.id).where(
+        Invoice.team_id == principal.team_id,
+        col(Invoice.invoice_number).ilike(pattern, escape="\\"),
+    )
+    customers = select(Customer.id).where(
+        Customer.team_id == principal.team_id,
+        or_(
+            col(Customer.company_name).ilike(pattern, escape="\\"),
+            col(Customer.contact_name).ilike(pattern, escape="\\"),
+        ),
+    )
+    by_customer = select(Invoice.id).where(
+        Invoice.team_id == principal.team_id, col(Invoice.customer_id).in_(customers)
+    )
+    return union(by_number, by_customer)
 
 
 def _status_filter(status: str) -> Any:
@@ -171,26 +196,31 @@ async def get_invoice(
 
 
 async def create_invoice(*, session: AsyncSession, principal: Principal, data: Any) -> Invoice:
-    """A draft invoice with its lines, numbered INV-0001, INV-0002, ... per team."""
+    """A draft invoice with its lines, numbered INV-0001, INV-0002, ... per team.
+
+    Everything is checked and priced before the number is taken (the number locks the
+    team row until commit), and the invoice is written once, with its totals.
+    """
     require_writer(principal)
     payload = parse(InvoiceCreate, data)
     customer = await customer_for(session, principal, payload.customer_id)
-    team = await session.get(Team, principal.team_id)
-    assert team is not None
     issue_date = payload.issue_date or today()
-    due_date = payload.due_date or issue_date + timedelta(days=team.payment_terms_days)
-    if due_date < issue_date:  # the model checks this only when both dates are sent
+    if payload.due_date is not None and payload.due_date < issue_date:
         raise ValidationFailed.on("due_date", "The due date must not be before the issue date.")
+    currency = payload.currency or customer.currency
+    priced = await price_lines(session, principal, payload.items, currency)
     invoice = await open_invoice(
         session,
         principal,
         customer=customer,
-        currency=payload.currency or customer.currency,
+        currency=currency,
         issue_date=issue_date,
-        due_date=due_date,
+        due_date=payload.due_date,
         notes=payload.notes,
+        totals=priced.totals,
     )
-    await _replace_items(session, principal, invoice, payload.items)
+    assert invoice.id is not None
+    await store_lines(session, InvoiceItem, {"invoice_id": invoice.id}, priced, replace=False)
     return invoice
 
 
@@ -201,14 +231,18 @@ async def open_invoice(
     customer: Customer,
     currency: str,
     issue_date: date,
-    due_date: date,
+    due_date: date | None,
     notes: str | None,
     estimate_id: int | None = None,
+    totals: DocumentTotals | None = None,
 ) -> Invoice:
-    """A new numbered draft invoice, without lines yet."""
+    """A new numbered draft invoice (due after the team's payment terms unless ``due_date``
+    says otherwise), with ``totals`` when its lines are already priced."""
     assert customer.id is not None
     # Taking the number locks the team row until commit (see numbering): keep it late.
-    number = await next_number(session, team_id=principal.team_id, counter="invoice_seq")
+    number, terms = await next_number_and_terms(
+        session, team_id=principal.team_id, counter="invoice_seq"
+    )
     invoice = Invoice(
         team_id=principal.team_id,
         customer_id=customer.id,
@@ -217,10 +251,12 @@ async def open_invoice(
         status="draft",
         currency=currency,
         issue_date=issue_date,
-        due_date=due_date,
+        due_date=due_date or issue_date + timedelta(days=terms),
         notes=notes,
         estimate_id=estimate_id,
     )
+    if totals is not None:
+        invoice.subtotal, invoice.tax, invoice.total = totals.subtotal, totals.tax, totals.total
     session.add(invoice)
     await session.flush()
     return invoice
@@ -347,14 +383,20 @@ async def _replace_items(
 async def items_by_invoice_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[list[InvoiceItem]]:
+    """The lines of each invoice, in order, as read-only rows.
+
+    Lean read: the line's columns as rows (attributes named as the model's), not ORM
+    objects; on a list of 100 invoices that is 300 objects the session need not track.
+    Nothing writes through these: a change to lines goes through ``write_lines``.
+    """
     stmt = (
-        select(InvoiceItem)
+        select(*InvoiceItem.__table__.columns)  # type: ignore[attr-defined]
         .join(Invoice, Invoice.id == InvoiceItem.invoice_id)
         .where(Invoice.team_id == principal.team_id, col(InvoiceItem.invoice_id).in_(ids))
         .order_by(InvoiceItem.invoice_id, InvoiceItem.position)
     )
-    grouped: dict[int, list[InvoiceItem]] = defaultdict(list)
-    for item in (await session.execute(stmt)).scalars():
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for item in (await session.execute(stmt)).all():
         grouped[item.invoice_id].append(item)
     return [grouped.get(i, []) for i in ids]
 
