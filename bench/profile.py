@@ -61,10 +61,12 @@ async def main(args: argparse.Namespace, url: str, key: str) -> None:
                 profiler = cProfile.Profile()
                 profiler.enable()
             times = []
+            cpu = time.process_time()
             for _ in range(args.n):
                 start = time.perf_counter()
                 await send(client, case, key)
                 times.append((time.perf_counter() - start) * 1000)
+            cpu_ms = (time.process_time() - cpu) * 1000 / args.n
             if args.profile == case.name:
                 profiler.disable()
                 pstats.Stats(profiler).sort_stats(args.sort).print_stats(40)
@@ -72,7 +74,7 @@ async def main(args: argparse.Namespace, url: str, key: str) -> None:
             p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
             print(
                 f"{case.name:20} median {statistics.median(times):7.2f} ms"
-                f"  p99 {p99:7.2f} ms  ({args.n} requests)"
+                f"  p99 {p99:7.2f} ms  cpu {cpu_ms:6.2f} ms/req ({args.n} requests)"
             )
     await services.db.dispose()
 

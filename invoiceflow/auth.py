@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -34,27 +34,30 @@ def rate_key(authorization: str | None) -> str:
     return "key:" + hash_key(bearer_token(authorization))[:32]
 
 
+# Built once: composing the statement costs more than running it.
+_BY_HASH = (
+    select(
+        ApiKey.id,
+        ApiKey.last_used_at,
+        User.id,
+        Membership.team_id,
+        Membership.role,
+        Membership.is_owner,
+    )
+    .join(User, User.id == ApiKey.user_id)
+    .join(
+        Membership,
+        (Membership.user_id == User.id) & (Membership.team_id == User.current_team_id),
+    )
+    .where(ApiKey.key_hash == bindparam("digest"), col(ApiKey.revoked_at).is_(None))
+)
+
+
 async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
     """Resolve the key by its hash (never by comparing plain keys) to a principal."""
     digest = hash_key(bearer_token(authorization))
-    row = (
-        await session.execute(
-            select(
-                ApiKey.id,
-                ApiKey.last_used_at,
-                User.id,
-                Membership.team_id,
-                Membership.role,
-                Membership.is_owner,
-            )
-            .join(User, User.id == ApiKey.user_id)
-            .join(
-                Membership,
-                (Membership.user_id == User.id) & (Membership.team_id == User.current_team_id),
-            )
-            .where(ApiKey.key_hash == digest, col(ApiKey.revoked_at).is_(None))
-        )
-    ).first()
+    connection = await session.connection()  # Core: the columns need no ORM
+    row = (await connection.execute(_BY_HASH, {"digest": digest})).first()
     if row is None:
         raise Unauthenticated("This API key is unknown or has been revoked.")
     key_id, last_used_at, user_id, team_id, role, is_owner = row

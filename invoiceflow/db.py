@@ -10,12 +10,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import registry
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from invoiceflow import sqlite_onetrip
+
+registry.register(sqlite_onetrip.NAME, "invoiceflow.sqlite_onetrip", "OneTripDialect")
 
 
 def is_sqlite(url: str) -> bool:
@@ -31,7 +37,10 @@ def make_engine(
     and with foreign keys on, that drop would cascade into the rows that reference it.
     """
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": timeout}, **kwargs)
+        parsed = make_url(url)
+        if parsed.get_driver_name() == "aiosqlite":  # one thread hop per statement
+            parsed = parsed.set(drivername=sqlite_onetrip.NAME.replace(".", "+"))
+        engine = create_async_engine(parsed, connect_args={"timeout": timeout}, **kwargs)
         _configure_sqlite(engine, busy_ms=int(timeout * 1000), foreign_keys=sqlite_foreign_keys)
         return engine
     connect_args = {

@@ -9,12 +9,12 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import or_, select, union
+from sqlalchemy import or_, select, type_coerce, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, InvoiceItem
-from invoiceflow.models.types import utcnow
+from invoiceflow.models.types import Money, utcnow
 from invoiceflow.resolvers import customers
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.lines import (
@@ -95,6 +95,13 @@ class InvoiceUpdate(Input):
     status: Literal["draft", "sent", "cancelled"] | None = None
 
 
+# An invoice as a lean row: its columns, and balance_due as the model computes it.
+INVOICE_COLUMNS = (
+    *Invoice.__table__.columns,  # type: ignore[attr-defined]
+    type_coerce(col(Invoice.total) - col(Invoice.amount_paid), Money(2)).label("balance_due"),
+)
+
+
 def _visible(principal: Principal) -> Any:
     return (Invoice.team_id == principal.team_id) & col(Invoice.deleted_at).is_(None)
 
@@ -111,8 +118,12 @@ async def list_invoices(
     per_page: int | None = None,
     count: bool = True,
 ) -> Page[Invoice]:
-    """Newest first unless ``sort`` (a field, ``-`` for descending) says otherwise."""
-    stmt = select(Invoice).where(_visible(principal))
+    """Newest first unless ``sort`` (a field, ``-`` for descending) says otherwise.
+
+    The page holds read-only rows with the model's attribute names (``balance_due``
+    included), not ORM objects: a list of 100 is read, shaped and dropped.
+    """
+    stmt = select(*INVOICE_COLUMNS).where(_visible(principal))
     if status:
         stmt = stmt.where(_status_filter(status))
     if customer_id is not None:
@@ -120,7 +131,7 @@ async def list_invoices(
     if search:
         stmt = stmt.where(col(Invoice.id).in_(_matching(principal, like_pattern(search))))
     stmt = stmt.order_by(*_ordering(sort))
-    return await paginate(session, stmt, page=page, per_page=per_page, count=count)
+    return await paginate(session, stmt, page=page, per_page=per_page, count=count, rows=True)
 
 
 def _matching(principal: Principal, pattern: str) -> Any:

@@ -59,9 +59,12 @@ async def paginate(
     page: int | None,
     per_page: int | None,
     count: bool = True,
+    rows: bool = False,
 ) -> Page[Any]:
-    """Run ``stmt`` (selecting one entity) for one page, counting in the same statement.
+    """Run ``stmt`` for one page, counting in the same statement.
 
+    ``stmt`` selects one entity (the page holds model objects) or, with ``rows=True``,
+    columns (the page holds read-only rows: lean, for lists nothing writes through).
     The total rides along as an uncorrelated scalar subquery (``count(*)`` over the same
     filter), which the database evaluates once and an index answers; a window count would
     make it build every matching row to keep one page. A page past the end (no rows to
@@ -69,18 +72,24 @@ async def paginate(
     """
     page, per_page = page_params(page, per_page)
     window = stmt.limit(per_page).offset((page - 1) * per_page)
+    run = session.execute if rows else session.scalars
     if not count:
-        items = list((await session.scalars(window)).all())
+        items = list((await run(window)).all())
         return Page(items=items, total=None, page=page, per_page=per_page)
     count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
-    rows = (await session.execute(window.add_columns(count_stmt.scalar_subquery()))).all()
-    if rows:
-        total = rows[0][-1]
+    if rows:  # the total is read as the row's last column, harmless beside the others
+        found = (await session.execute(window.add_columns(count_stmt.label("_total")))).all()
+        items = list(found)
+    else:
+        found = (await session.execute(window.add_columns(count_stmt.scalar_subquery()))).all()
+        items = [row[0] for row in found]
+    if found:
+        total = found[0][-1]
     elif page == 1:
         total = 0
     else:
         total = (await session.execute(count_stmt)).scalar_one()
-    return Page(items=[row[0] for row in rows], total=total, page=page, per_page=per_page)
+    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 def like_pattern(term: str) -> str:
