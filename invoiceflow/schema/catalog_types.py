@@ -7,15 +7,13 @@ import decimal
 from enum import Enum
 
 import strawberry
-from strawberry.types import Info
 
-from invoiceflow.context import Context
 from invoiceflow.models import Estimate as EstimateModel
 from invoiceflow.models import EstimateItem as EstimateItemModel
 from invoiceflow.models import Payment as PaymentModel
 from invoiceflow.models import Product as ProductModel
 from invoiceflow.resolvers.pagination import Page
-from invoiceflow.schema.prefetch import now_or_later
+from invoiceflow.schema.prefetch import relation
 from invoiceflow.schema.types import CustomerType, InvoiceType, PageInfo
 
 
@@ -76,12 +74,9 @@ class ProductType_:
     def type(self, root: strawberry.Parent[ProductModel]) -> ProductType:
         return ProductType(root.type)
 
-    @strawberry.field(description="Stock changes, newest first.")
-    def stock_movements(
-        self, root: strawberry.Parent[ProductModel], info: Info[Context, None]
-    ) -> list[StockMovementType]:
-        assert root.id is not None
-        return now_or_later(info.context.loaders.stock_movements, root.id)
+    stock_movements: list[StockMovementType] = relation(
+        "stock_movements", lambda row: row.id, description="Stock changes, newest first."
+    )
 
 
 @strawberry.type(name="Payment")
@@ -97,11 +92,7 @@ class PaymentType:
     def method(self, root: strawberry.Parent[PaymentModel]) -> PaymentMethod:
         return PaymentMethod(root.method)
 
-    @strawberry.field
-    def invoice(
-        self, root: strawberry.Parent[PaymentModel], info: Info[Context, None]
-    ) -> InvoiceType:
-        return now_or_later(info.context.loaders.invoice, root.invoice_id)
+    invoice: InvoiceType = relation("invoice", lambda row: row.invoice_id)
 
 
 @strawberry.type(name="EstimateItem")
@@ -118,13 +109,11 @@ class EstimateItemType:
     def tax(self, root: strawberry.Parent[EstimateItemModel]) -> decimal.Decimal:
         return root.tax_amount
 
-    @strawberry.field(description="The product this line was made from (even if deleted since).")
-    def product(
-        self, root: strawberry.Parent[EstimateItemModel], info: Info[Context, None]
-    ) -> ProductType_ | None:
-        if root.product_id is None:
-            return None
-        return now_or_later(info.context.loaders.product, root.product_id)
+    product: ProductType_ | None = relation(
+        "product",
+        lambda row: row.product_id,
+        description="The product this line was made from (even if deleted since).",
+    )
 
 
 @strawberry.type(name="Estimate")
@@ -152,26 +141,13 @@ class EstimateType:
     def status(self, root: strawberry.Parent[EstimateModel]) -> EstimateStatus:
         return EstimateStatus(root.status)
 
-    @strawberry.field
-    def customer(
-        self, root: strawberry.Parent[EstimateModel], info: Info[Context, None]
-    ) -> CustomerType:
-        return now_or_later(info.context.loaders.customer, root.customer_id)
+    customer: CustomerType = relation("customer", lambda row: row.customer_id)
 
-    @strawberry.field
-    def items(
-        self, root: strawberry.Parent[EstimateModel], info: Info[Context, None]
-    ) -> list[EstimateItemType]:
-        assert root.id is not None
-        return now_or_later(info.context.loaders.estimate_items, root.id)
+    items: list[EstimateItemType] = relation("estimate_items", lambda row: row.id)
 
-    @strawberry.field
-    def converted_invoice(
-        self, root: strawberry.Parent[EstimateModel], info: Info[Context, None]
-    ) -> InvoiceType | None:
-        if root.converted_invoice_id is None:
-            return None
-        return now_or_later(info.context.loaders.invoice, root.converted_invoice_id)
+    converted_invoice: InvoiceType | None = relation(
+        "invoice", lambda row: row.converted_invoice_id
+    )
 
 
 @strawberry.type

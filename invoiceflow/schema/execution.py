@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from graphql import (
@@ -30,13 +32,19 @@ from graphql import (
 )
 from graphql.pyutils import Path
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
+from sqlalchemy.engine import Row
+from sqlmodel import SQLModel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 Getter = Callable[[Any], Any]
-# response name, the field's nodes, and for a lean leaf: how to read it, its type, non-null
-Step = tuple[str, Any, Getter | None, GraphQLLeafType | None, bool]
+Load = Callable[[Any, Any], Any]
+# response name, the field's nodes; for a lean leaf: how to read it, its type, non-null;
+# for a relation (``lean`` metadata, see prefetch.relation): its definition and load(row, ctx)
+Step = tuple[
+    str, Any, Getter | None, GraphQLLeafType | None, bool, GraphQLField | None, Load | None
+]
 
 
 def _getter(field_def: GraphQLField) -> Getter | None:
@@ -63,9 +71,32 @@ def _getter(field_def: GraphQLField) -> Getter | None:
     return None
 
 
+def _load(field_def: GraphQLField) -> Load | None:
+    """A relation's ``load(row, context)``, when the field declares one and nothing wraps it."""
+    field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(field, StrawberryField) or field.extensions:
+        return None
+    load = field.metadata.get("lean")
+    return load if callable(load) else None
+
+
+# Values graphql-core asks "is this awaitable?" about, thousands of times per list. For rows
+# (SQLAlchemy's Row answers a missing attribute by raising, slowly) and models (Pydantic's
+# __getattr__) the generic check is the costly part; none of them is ever awaitable.
+_NEVER_AWAITABLE: frozenset[type] = frozenset({Row, Decimal, date, datetime, str, int})
+
+
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        generic = self.is_awaitable
+
+        def is_awaitable(value: Any) -> bool:
+            if type(value) in _NEVER_AWAITABLE or isinstance(value, SQLModel):
+                return False
+            return generic(value)
+
+        self.is_awaitable = is_awaitable  # type: ignore[method-assign]
         # id(grouped field set) -> (the set, kept alive so its id is not reused; its plan)
         self._plans: dict[int, tuple[Any, list[Step]]] = {}
 
@@ -74,16 +105,21 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
-            getter = leaf = None
+            getter = leaf = load = None
             non_null = False
-            if field_def is not None and not node.arguments and len(field_details_list) == 1:
+            if field_def is not None and not node.arguments and not field_def.args:
                 field_type = field_def.type
                 non_null = isinstance(field_type, GraphQLNonNull)
                 named = field_type.of_type if non_null else field_type
-                if is_leaf_type(named):
+                if is_leaf_type(named) and len(field_details_list) == 1:
                     getter = _getter(field_def)
                     leaf = named if getter is not None else None
-            steps.append((response_name, field_details_list, getter, leaf, non_null))
+                if getter is None:
+                    load = _load(field_def)
+            relation = field_def if load is not None else None
+            steps.append(
+                (response_name, field_details_list, getter, leaf, non_null, relation, load)
+            )
         return steps
 
     def execute_fields(
@@ -108,8 +144,9 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         awaitable: list[str] = []
         is_awaitable = self.is_awaitable
+        plan = entry[1]
         try:
-            for response_name, field_details_list, getter, leaf, non_null in entry[1]:
+            for response_name, field_details_list, getter, leaf, non_null, relation, load in plan:
                 if getter is not None:
                     try:
                         value = getter(source_value)
@@ -124,13 +161,21 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                 continue
                     except Exception:  # graphql-core's own path reports it, with its path
                         pass
-                result = self.execute_field(
-                    parent_type,
-                    source_value,
-                    field_details_list,
-                    Path(path, response_name, parent_type.name),
-                    position_context,
-                )
+                field_path = Path(path, response_name, parent_type.name)
+                if load is not None:
+                    result = self._execute_relation(
+                        parent_type,
+                        source_value,
+                        field_details_list,
+                        field_path,
+                        position_context,
+                        relation,  # type: ignore[arg-type]
+                        load,
+                    )
+                else:
+                    result = self.execute_field(
+                        parent_type, source_value, field_details_list, field_path, position_context
+                    )
                 if result is not Undefined:
                     results[response_name] = result
                     if is_awaitable(result):
@@ -142,6 +187,47 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable:
             return results
         return self._gather(results, awaitable)
+
+    def _execute_relation(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+        field_def: GraphQLField,
+        load: Load,
+    ) -> Any:
+        """graphql-core's ``execute_field`` with ``load(row, context)`` as the resolver: the
+        same completion and error handling, without Strawberry's Info and argument parsing."""
+        return_type = field_def.type
+        info = self.build_resolve_info(
+            field_def, [details.node for details in field_details_list], parent_type, path
+        )
+        try:
+            result = load(source, self.context_value)
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, field_details_list, info, path, result, position_context
+                )
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        if self.is_awaitable(completed):
+            return self._await_completed(completed, return_type, field_details_list, path)
+        return completed
+
+    async def _await_completed(
+        self, completed: Any, return_type: Any, field_details_list: Any, path: Path
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
 
     async def _gather(self, results: dict[str, Any], awaitable: list[str]) -> dict[str, Any]:
         if len(awaitable) == 1:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import strawberry
 from aiodataloader import DataLoader
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
@@ -42,6 +43,26 @@ PRODUCT: Relations = {"stockMovements": ("stock_movements", lambda row: row.id)}
 def now_or_later(loader: DataLoader[Any, Any], key: Any) -> Any:
     future = loader.load(key)
     return future.result() if future.done() else future
+
+
+def relation(loader: str, key: Callable[[Any], Any], *, description: str | None = None) -> Any:
+    """A field answered by ``loader`` (a name on the request's Loaders) for ``key(row)``;
+    null when the key is.
+
+    The field's ``lean`` metadata is the same function of (row, context), so that the
+    executor (schema/execution.py) can call it without building Strawberry's Info.
+    """
+
+    def load(root: Any, context: Context) -> Any:
+        value = key(root)
+        if value is None:
+            return None
+        return now_or_later(getattr(context.loaders, loader), value)
+
+    def resolve(root: strawberry.Parent[Any], info: Info[Context, None]) -> Any:
+        return load(root, info.context)
+
+    return strawberry.field(resolver=resolve, description=description, metadata={"lean": load})
 
 
 def _names(selections: Iterable[Selection]) -> dict[str, SelectedField]:

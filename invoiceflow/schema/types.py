@@ -24,7 +24,7 @@ from invoiceflow.resolvers import teams
 from invoiceflow.resolvers.invoices import effective_status
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.resolvers.teams import TeamView
-from invoiceflow.schema.prefetch import now_or_later
+from invoiceflow.schema.prefetch import relation
 
 if TYPE_CHECKING:
     from invoiceflow.schema.catalog_types import PaymentType, ProductType_
@@ -122,13 +122,11 @@ class InvoiceItemType:
     def tax(self, root: strawberry.Parent[InvoiceItemModel]) -> decimal.Decimal:
         return root.tax_amount
 
-    @strawberry.field(description="The product this line was made from (even if deleted since).")
-    def product(
-        self, root: strawberry.Parent[InvoiceItemModel], info: Info[Context, None]
-    ) -> Product | None:
-        if root.product_id is None:
-            return None
-        return now_or_later(info.context.loaders.product, root.product_id)
+    product: Product | None = relation(
+        "product",
+        lambda row: row.product_id,
+        description="The product this line was made from (even if deleted since).",
+    )
 
 
 @strawberry.enum
@@ -177,35 +175,23 @@ class InvoiceType:
     def status(self, root: strawberry.Parent[InvoiceModel]) -> InvoiceStatus:
         return InvoiceStatus(effective_status(root))
 
-    @strawberry.field
-    def customer(
-        self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
-    ) -> CustomerType:
-        return now_or_later(info.context.loaders.customer, root.customer_id)
+    customer: CustomerType = relation("customer", lambda row: row.customer_id)
 
     @strawberry.field(description="Where to download this invoice as a PDF (same key).")
     def pdf_url(self, root: strawberry.Parent[InvoiceModel]) -> str:
         return f"/api/v1/invoices/{root.id}/pdf"
 
-    @strawberry.field(description="Email deliveries of this invoice, newest first.")
-    def emails(
-        self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
-    ) -> list[EmailDeliveryType]:
-        assert root.id is not None
-        return now_or_later(info.context.loaders.invoice_emails, root.id)
+    emails: list[EmailDeliveryType] = relation(
+        "invoice_emails",
+        lambda row: row.id,
+        description="Email deliveries of this invoice, newest first.",
+    )
 
-    @strawberry.field(description="Payments received, newest first.")
-    def payments(
-        self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
-    ) -> list[Payment]:
-        assert root.id is not None
-        return now_or_later(info.context.loaders.invoice_payments, root.id)
+    payments: list[Payment] = relation(
+        "invoice_payments", lambda row: row.id, description="Payments received, newest first."
+    )
 
-    @strawberry.field
-    def items(
-        self, root: strawberry.Parent[InvoiceModel], info: Info[Context, None]
-    ) -> list[InvoiceItemType]:
-        return now_or_later(info.context.loaders.invoice_items, root.id)
+    items: list[InvoiceItemType] = relation("invoice_items", lambda row: row.id)
 
 
 @strawberry.type(name="Customer")
@@ -226,30 +212,23 @@ class CustomerType:
     created_at: dt.datetime
     updated_at: dt.datetime
 
-    @strawberry.field
-    def total_invoiced(
-        self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
-    ) -> decimal.Decimal:
-        return now_or_later(info.context.loaders.customer_total_invoiced, root.id)
+    total_invoiced: decimal.Decimal = relation("customer_total_invoiced", lambda row: row.id)
 
-    @strawberry.field(description="The customer's invoices, newest first.")
-    def invoices(
-        self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
-    ) -> list[InvoiceType]:
-        return now_or_later(info.context.loaders.customer_invoices, root.id)
+    invoices: list[InvoiceType] = relation(
+        "customer_invoices",
+        lambda row: row.id,
+        description="The customer's invoices, newest first.",
+    )
 
-    @strawberry.field(description="The customer's payment history, newest first.")
-    def payments(
-        self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
-    ) -> list[Payment]:
-        assert root.id is not None
-        return now_or_later(info.context.loaders.customer_payments, root.id)
+    payments: list[Payment] = relation(
+        "customer_payments",
+        lambda row: row.id,
+        description="The customer's payment history, newest first.",
+    )
 
-    @strawberry.field(description="The 10 newest invoices.")
-    def recent_invoices(
-        self, root: strawberry.Parent[CustomerModel], info: Info[Context, None]
-    ) -> list[InvoiceType]:
-        return now_or_later(info.context.loaders.customer_recent_invoices, root.id)
+    recent_invoices: list[InvoiceType] = relation(
+        "customer_recent_invoices", lambda row: row.id, description="The 10 newest invoices."
+    )
 
 
 @strawberry.type
