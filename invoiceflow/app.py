@@ -69,7 +69,11 @@ class Services:
     def from_settings(cls, settings: Settings) -> Services:
         return cls(
             settings=settings,
-            db=Database.from_url(settings.database_url, timeout=settings.db_timeout),
+            db=Database.from_url(
+                settings.database_url,
+                timeout=settings.db_timeout,
+                pool_size=settings.db_pool_size,
+            ),
             limiter=RateLimiter(settings.rate_limit, settings.redis_url),
         )
 

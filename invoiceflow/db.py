@@ -40,7 +40,9 @@ def make_engine(
         parsed = make_url(url)
         if parsed.get_driver_name() == "aiosqlite":  # one thread hop per statement
             parsed = parsed.set(drivername=sqlite_onetrip.NAME.replace(".", "+"))
-        engine = create_async_engine(parsed, connect_args={"timeout": timeout}, **kwargs)
+        engine = create_async_engine(
+            parsed, connect_args={"timeout": timeout}, pool_timeout=timeout, **kwargs
+        )
         _configure_sqlite(engine, busy_ms=int(timeout * 1000), foreign_keys=sqlite_foreign_keys)
         return engine
     connect_args = {
@@ -83,8 +85,9 @@ class Database:
     write_sessions: async_sessionmaker[AsyncSession]
 
     @classmethod
-    def from_url(cls, url: str, *, timeout: float = 5.0) -> Database:
-        engine = make_engine(url, timeout=timeout)
+    def from_url(cls, url: str, *, timeout: float = 5.0, pool_size: int = 20) -> Database:
+        # A fixed pool: requests beyond it wait (at most ``timeout``) for a connection.
+        engine = make_engine(url, timeout=timeout, pool_size=pool_size, max_overflow=0)
         writer = engine.execution_options(sqlite_immediate=True) if is_sqlite(url) else engine
         options: dict[str, Any] = {"expire_on_commit": False}
         return cls(
