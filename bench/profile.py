@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from bench.cases import build_cases, send
-from bench.seed import seed
+from bench.seed import create_pg_database, seed
 from bench.servers import RATE_LIMIT
 from invoiceflow.app import Services, create_app
 from invoiceflow.db import Database
@@ -31,9 +31,23 @@ DEFAULT_DB = Path("/tmp/invoiceflow-profile.db")
 KEY_FILE = DEFAULT_DB.with_suffix(".key")
 
 
-def prepare(url: str | None) -> tuple[str, str]:
+PG_KEY_FILE = DEFAULT_DB.with_suffix(".pg")  # "url key" of the PostgreSQL copy
+
+
+async def _seed_pg() -> str:
+    url = await create_pg_database()
+    seeded = await seed(url)
+    return f"{url} {seeded.key}"
+
+
+def prepare(url: str | None, postgres: bool = False) -> tuple[str, str]:
     if url is not None:
         return url, KEY_FILE.read_text().strip()
+    if postgres:  # seeded once into invoiceflow_bench_<random>, kept for later runs
+        if not PG_KEY_FILE.exists():
+            PG_KEY_FILE.write_text(asyncio.run(_seed_pg()))
+        found_url, key = PG_KEY_FILE.read_text().split()
+        return found_url, key
     url = f"sqlite+aiosqlite:///{DEFAULT_DB}"
     if not DEFAULT_DB.exists() or not KEY_FILE.exists():
         KEY_FILE.write_text(asyncio.run(seed(url)).key)
@@ -82,6 +96,7 @@ async def main(args: argparse.Namespace, url: str, key: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("--url")
+    parser.add_argument("--postgres", action="store_true", help="a PostgreSQL copy, seeded once")
     parser.add_argument("-n", type=int, default=100)
     parser.add_argument("--cases", nargs="*", default=[])
     parser.add_argument("--profile", default="")
@@ -90,4 +105,4 @@ if __name__ == "__main__":
     arguments = parser.parse_args()
     if arguments.gc:
         gc.set_threshold(*(int(n) for n in arguments.gc.split(",")))
-    asyncio.run(main(arguments, *prepare(arguments.url)))
+    asyncio.run(main(arguments, *prepare(arguments.url, arguments.postgres)))

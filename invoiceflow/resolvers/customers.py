@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, Team
+from invoiceflow.models.sql import one_of
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.money import ZERO
@@ -166,7 +167,9 @@ async def customers_by_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[Customer | None]:
     """Customers by id, deleted ones included (an old invoice still shows its customer)."""
-    stmt = select(Customer).where(Customer.team_id == principal.team_id, col(Customer.id).in_(ids))
+    stmt = select(Customer).where(
+        Customer.team_id == principal.team_id, one_of(session, col(Customer.id), ids)
+    )
     found = {c.id: c for c in (await session.execute(stmt)).scalars()}
     return [found.get(i) for i in ids]
 
@@ -179,7 +182,7 @@ async def total_invoiced_by_customer_ids(
         select(Invoice.customer_id, func.sum(Invoice.total))
         .where(
             Invoice.team_id == principal.team_id,
-            col(Invoice.customer_id).in_(ids),
+            one_of(session, col(Invoice.customer_id), ids),
             col(Invoice.status).in_(INVOICED_STATUSES),
             col(Invoice.deleted_at).is_(None),
         )
@@ -195,7 +198,7 @@ async def invoices_by_customer_ids(
     """Each customer's live invoices, newest first (the ``limit`` newest when given)."""
     stmt = select(Invoice).where(
         Invoice.team_id == principal.team_id,
-        col(Invoice.customer_id).in_(ids),
+        one_of(session, col(Invoice.customer_id), ids),
         col(Invoice.deleted_at).is_(None),
     )
     if limit is not None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, EmailDelivery, Invoice, Team
+from invoiceflow.models.sql import one_of
 from invoiceflow.models.types import utcnow
 from invoiceflow.pdf import money
 from invoiceflow.resolvers import documents, invoices
@@ -175,7 +176,8 @@ async def emails_by_invoice_ids(
     stmt = (
         select(EmailDelivery)
         .where(
-            col(EmailDelivery.team_id) == principal.team_id, col(EmailDelivery.invoice_id).in_(ids)
+            col(EmailDelivery.team_id) == principal.team_id,
+            one_of(session, col(EmailDelivery.invoice_id), ids),
         )
         .order_by(col(EmailDelivery.id).desc())
     )

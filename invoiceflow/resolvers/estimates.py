@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem
+from invoiceflow.models.sql import one_of
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -273,7 +274,10 @@ async def items_by_estimate_ids(
     stmt = (
         select(EstimateItem)
         .join(Estimate, col(Estimate.id) == col(EstimateItem.estimate_id))
-        .where(col(Estimate.team_id) == principal.team_id, col(EstimateItem.estimate_id).in_(ids))
+        .where(
+            col(Estimate.team_id) == principal.team_id,
+            one_of(session, col(EstimateItem.estimate_id), ids),
+        )
         .order_by(col(EstimateItem.estimate_id), col(EstimateItem.position))
     )
     grouped: dict[int, list[EstimateItem]] = defaultdict(list)

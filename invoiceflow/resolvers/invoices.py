@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, InvoiceItem
+from invoiceflow.models.sql import one_of
 from invoiceflow.models.types import Money, utcnow
 from invoiceflow.resolvers import customers
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -403,7 +404,9 @@ async def items_by_invoice_ids(
     stmt = (
         select(*InvoiceItem.__table__.columns)  # type: ignore[attr-defined]
         .join(Invoice, Invoice.id == InvoiceItem.invoice_id)
-        .where(Invoice.team_id == principal.team_id, col(InvoiceItem.invoice_id).in_(ids))
+        .where(
+            Invoice.team_id == principal.team_id, one_of(session, col(InvoiceItem.invoice_id), ids)
+        )
         .order_by(InvoiceItem.invoice_id, InvoiceItem.position)
     )
     grouped: dict[int, list[Any]] = defaultdict(list)
@@ -416,6 +419,8 @@ async def invoices_by_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[Invoice | None]:
     """Invoices by id, deleted ones included (a payment still names its invoice)."""
-    stmt = select(Invoice).where(Invoice.team_id == principal.team_id, col(Invoice.id).in_(ids))
+    stmt = select(Invoice).where(
+        Invoice.team_id == principal.team_id, one_of(session, col(Invoice.id), ids)
+    )
     found = {invoice.id: invoice for invoice in (await session.execute(stmt)).scalars()}
     return [found.get(i) for i in ids]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import LineItemBase, Product
+from invoiceflow.models.sql import one_of
 from invoiceflow.resolvers.errors import ValidationFailed
 from invoiceflow.resolvers.money import (
     MAX_LINE_AMOUNT,
@@ -144,7 +145,7 @@ async def _products(
         return {}
     stmt = select(Product).where(
         col(Product.team_id) == principal.team_id,
-        col(Product.id).in_(ids),
+        one_of(session, col(Product.id), ids),
         col(Product.deleted_at).is_(None),
     )
     return {p.id: p for p in (await session.execute(stmt)).scalars()}

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Invoice, Payment
+from invoiceflow.models.sql import one_of
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, ValidationFailed
@@ -105,7 +106,9 @@ async def payments_by_invoice_ids(
 ) -> list[list[Payment]]:
     stmt = (
         select(Payment)
-        .where(col(Payment.team_id) == principal.team_id, col(Payment.invoice_id).in_(ids))
+        .where(
+            col(Payment.team_id) == principal.team_id, one_of(session, col(Payment.invoice_id), ids)
+        )
         .order_by(col(Payment.id).desc())
     )
     grouped: dict[int, list[Payment]] = defaultdict(list)
@@ -122,7 +125,10 @@ async def payments_by_customer_ids(
     stmt = (
         select(Payment, Invoice.customer_id)
         .join(Invoice, col(Invoice.id) == col(Payment.invoice_id))
-        .where(col(Payment.team_id) == principal.team_id, col(Invoice.customer_id).in_(ids))
+        .where(
+            col(Payment.team_id) == principal.team_id,
+            one_of(session, col(Invoice.customer_id), ids),
+        )
         .order_by(col(Payment.id).desc())
     )
     grouped: dict[int, list[Payment]] = defaultdict(list)

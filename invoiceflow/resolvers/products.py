@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Product, StockMovement
+from invoiceflow.models.sql import one_of
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
@@ -252,7 +253,7 @@ async def products_by_ids(
 ) -> list[Product | None]:
     """Products by id, deleted ones included (old lines still name them)."""
     stmt = select(Product).where(
-        col(Product.team_id) == principal.team_id, col(Product.id).in_(ids)
+        col(Product.team_id) == principal.team_id, one_of(session, col(Product.id), ids)
     )
     found = {p.id: p for p in (await session.execute(stmt)).scalars()}
     return [found.get(i) for i in ids]
@@ -265,7 +266,8 @@ async def movements_by_product_ids(
     stmt = (
         select(StockMovement)
         .where(
-            col(StockMovement.team_id) == principal.team_id, col(StockMovement.product_id).in_(ids)
+            col(StockMovement.team_id) == principal.team_id,
+            one_of(session, col(StockMovement.product_id), ids),
         )
         .order_by(col(StockMovement.id).desc())
     )
