@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -44,6 +45,21 @@ async def authenticate_request(services: Services, request: Any) -> Principal:
 
 
 @asynccontextmanager
+async def _turn(lock: asyncio.Lock | None, wait: float) -> AsyncIterator[None]:
+    """Wait (at most ``wait`` seconds, then 503 like any database wait) for this process's
+    turn to write; no wait where the database takes concurrent writers."""
+    if lock is None:
+        yield
+        return
+    async with asyncio.timeout(wait):
+        await lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@asynccontextmanager
 async def request_context(
     services: Services,
     authorization: str | None,
@@ -58,7 +74,8 @@ async def request_context(
     (including a client going away mid-request) rolls everything back.
     """
     factory = services.db.write_sessions if write else services.db.read_sessions
-    async with factory() as session:
+    turn = services.db.writer_turn if write else None
+    async with _turn(turn, services.settings.db_timeout), factory() as session:
         try:
             if principal is None:
                 principal = await authenticate(session, authorization)

@@ -6,6 +6,7 @@ with ``BEGIN IMMEDIATE`` so two concurrent writers queue instead of failing on a
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,10 @@ class Database:
     engine: AsyncEngine
     read_sessions: async_sessionmaker[AsyncSession]
     write_sessions: async_sessionmaker[AsyncSession]
+    # SQLite takes one writer at a time; this process's writing requests queue here, in
+    # order, rather than in SQLite's busy handler, which sleeps and retries (a create's p99
+    # under 32 connections was 3 s). None on PostgreSQL, where rows lock, not the database.
+    writer_turn: asyncio.Lock | None = None
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 5.0, pool_size: int = 20) -> Database:
@@ -94,6 +99,7 @@ class Database:
             engine=engine,
             read_sessions=async_sessionmaker(engine, **options),
             write_sessions=async_sessionmaker(writer, **options),
+            writer_turn=asyncio.Lock() if is_sqlite(url) else None,
         )
 
     async def dispose(self) -> None:

@@ -79,3 +79,49 @@ async def test_concurrent_creates_in_two_teams_number_each_team_on_its_own(
     for start in (0, 1):
         numbers = sorted(r.json()["data"]["invoice_number"] for r in responses[start::2])
         assert numbers == expected
+
+
+async def test_sqlite_writers_take_turns_in_order(alice: Api, services: Services) -> None:
+    """On SQLite one process's writing requests queue for their turn (no busy-wait retries):
+    all of them succeed, numbered in one gapless run; on PostgreSQL there is no queue."""
+    turn = services.db.writer_turn
+    if services.db.engine.dialect.name != "sqlite":
+        assert turn is None
+        return
+    assert turn is not None
+    customer = await alice.create_customer()
+    # when: 20 creates arrive while another writer holds the turn, which it then lets go
+    await turn.acquire()
+    pending = [asyncio.ensure_future(alice.create_invoice(customer["id"])) for _ in range(20)]
+    await asyncio.sleep(0.2)
+    waiting = sum(not task.done() for task in pending)
+    turn.release()
+    created = await asyncio.gather(*pending)
+    # then
+    assert waiting == 20
+    numbers = sorted(invoice["invoice_number"] for invoice in created)
+    assert numbers == [f"INV-{n:04d}" for n in range(1, 21)]
+
+
+async def test_a_writer_that_waits_too_long_for_its_turn_gets_503(
+    alice: Api, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    turn = services.db.writer_turn
+    if turn is None:
+        pytest.skip("SQLite only: PostgreSQL writers do not queue in the process")
+    customer = await alice.create_customer()
+    monkeypatch.setattr(services.settings, "db_timeout", 0.2)
+    await turn.acquire()
+    try:
+        response = await alice.post(
+            "/invoices",
+            {
+                "customer_id": customer["id"],
+                "items": [{"description": "Late", "quantity": 1, "unit_price": 1}],
+            },
+        )
+    finally:
+        turn.release()
+    assert response.status_code == 503, response.text
+    assert response.json()["error"] == "service_unavailable"
+    assert (await alice.get("/invoices")).json()["meta"]["total"] == 0
