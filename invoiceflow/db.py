@@ -25,6 +25,11 @@ from invoiceflow import sqlite_onetrip
 registry.register(sqlite_onetrip.NAME, "invoiceflow.sqlite_onetrip", "OneTripDialect")
 
 
+# Connections per process unless configured (see Settings.db_pool_size).
+SQLITE_POOL = 2
+POSTGRES_POOL = 20
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -90,8 +95,10 @@ class Database:
     writer_turn: asyncio.Lock | None = None
 
     @classmethod
-    def from_url(cls, url: str, *, timeout: float = 5.0, pool_size: int = 20) -> Database:
+    def from_url(cls, url: str, *, timeout: float = 5.0, pool_size: int | None = None) -> Database:
         # A fixed pool: requests beyond it wait (at most ``timeout``) for a connection.
+        if pool_size is None:
+            pool_size = SQLITE_POOL if is_sqlite(url) else POSTGRES_POOL
         engine = make_engine(url, timeout=timeout, pool_size=pool_size, max_overflow=0)
         writer = engine.execution_options(sqlite_immediate=True) if is_sqlite(url) else engine
         options: dict[str, Any] = {"expire_on_commit": False}
