@@ -42,6 +42,7 @@ fuzz: install  ## a longer schemathesis run against REST and GraphQL (a few minu
 lint: $(STAMP)
 	$(BIN)/ruff check invoiceflow tests migrations bench
 	$(BIN)/ruff format --check invoiceflow tests migrations bench
+	$(BIN)/mypy invoiceflow
 
 # Seeds a fresh database, checks that the product and bench/baseline.py answer alike, then loads
 # both with wrk (installed from Debian's packages when missing). BENCH_ARGS=--postgres for

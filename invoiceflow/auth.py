@@ -37,19 +37,20 @@ def rate_key(authorization: str | None) -> str:
 # Built once: composing the statement costs more than running it.
 _BY_HASH = (
     select(
-        ApiKey.id,
-        ApiKey.last_used_at,
-        User.id,
-        Membership.team_id,
-        Membership.role,
-        Membership.is_owner,
+        col(ApiKey.id),
+        col(ApiKey.last_used_at),
+        col(User.id),
+        col(Membership.team_id),
+        col(Membership.role),
+        col(Membership.is_owner),
     )
-    .join(User, User.id == ApiKey.user_id)
+    .join(User, col(User.id) == col(ApiKey.user_id))
     .join(
         Membership,
-        (Membership.user_id == User.id) & (Membership.team_id == User.current_team_id),
+        (col(Membership.user_id) == col(User.id))
+        & (col(Membership.team_id) == col(User.current_team_id)),
     )
-    .where(ApiKey.key_hash == bindparam("digest"), col(ApiKey.revoked_at).is_(None))
+    .where(col(ApiKey.key_hash) == bindparam("digest"), col(ApiKey.revoked_at).is_(None))
 )
 
 
@@ -61,6 +62,7 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Prin
     if row is None:
         raise Unauthenticated("This API key is unknown or has been revoked.")
     key_id, last_used_at, user_id, team_id, role, is_owner = row
+    assert user_id is not None  # a primary key, from an inner join
     return Principal(
         user_id=user_id,
         team_id=team_id,

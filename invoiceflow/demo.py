@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from invoiceflow.models import Customer, Membership, User
 from invoiceflow.resolvers import customers, estimates, invoices, payments, products
@@ -106,7 +107,7 @@ async def ensure_demo(session: AsyncSession, kept_key: str | None) -> tuple[str,
         )
     principal = await _demo_principal(session)
     count = await session.scalar(
-        select(func.count()).select_from(Customer).where(Customer.team_id == principal.team_id)
+        select(func.count()).select_from(Customer).where(col(Customer.team_id) == principal.team_id)
     )
     if count:
         return plain, False
@@ -115,11 +116,11 @@ async def ensure_demo(session: AsyncSession, kept_key: str | None) -> tuple[str,
 
 
 async def _demo_principal(session: AsyncSession) -> Principal:
-    user = await session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    user = await session.scalar(select(User).where(col(User.email) == DEMO_EMAIL))
     assert user is not None and user.id is not None and user.current_team_id is not None
     membership = await session.scalar(
         select(Membership).where(
-            Membership.user_id == user.id, Membership.team_id == user.current_team_id
+            col(Membership.user_id) == user.id, col(Membership.team_id) == user.current_team_id
         )
     )
     assert membership is not None
@@ -133,10 +134,11 @@ async def _demo_principal(session: AsyncSession) -> Principal:
 
 async def seed(session: AsyncSession, principal: Principal) -> None:
     """Customers, a catalog, estimates in each status and invoices in each status."""
-    ctx = {"session": session, "principal": principal}
+    ctx: dict[str, Any] = {"session": session, "principal": principal}
     people = [await customers.create_customer(**ctx, data=data) for data in CUSTOMERS]
     catalog = [await products.create_product(**ctx, data=data) for data in PRODUCTS]
     web, design, dock, keyboard = (p.id for p in catalog[:4])
+    assert dock is not None  # flushed on create
     await products.adjust_stock(
         **ctx, product_id=dock, data={"adjustment": -2, "reason": "Sold to Acme Corp"}
     )
@@ -209,6 +211,8 @@ async def seed(session: AsyncSession, principal: Principal) -> None:
         created = await estimates.create_estimate(
             **ctx, data={"customer_id": people[who].id, "items": lines, "expiry_date": day(30)}
         )
+        assert created.id is not None  # flushed on create
         if status:
             await estimates.update_estimate(**ctx, estimate_id=created.id, data={"status": status})
+    assert created.id is not None  # the last one created above
     await estimates.convert_estimate(**ctx, estimate_id=created.id)

@@ -116,7 +116,7 @@ class OneTripDialect(SQLiteDialect_aiosqlite):
     supports_statement_cache = True
 
     @classmethod
-    def import_dbapi(cls) -> OneTripDBAPI:  # type: ignore[override]
+    def import_dbapi(cls) -> OneTripDBAPI:
         return OneTripDBAPI(__import__("aiosqlite"), __import__("sqlite3"))
 
 

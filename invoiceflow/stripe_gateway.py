@@ -33,7 +33,7 @@ class StripeGateway:
             assert self.api_key
             self._client = stripe.StripeClient(
                 self.api_key,
-                base_addresses={"api": self.api_base} if self.api_base else None,  # type: ignore[typeddict-item]
+                base_addresses={"api": self.api_base} if self.api_base else None,
                 http_client=stripe.HTTPXClient(timeout=ATTEMPT_TIMEOUT),
                 max_network_retries=2,
             )

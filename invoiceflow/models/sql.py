@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 def one_of(session: AsyncSession, column: Any, ids: Iterable[int]) -> Any:
     """``column`` is one of ``ids`` (integers), in the form the session's database prefers."""
     values = [int(i) for i in ids]
+    assert session.bind is not None  # the app's sessions are always bound
     if session.bind.dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=postgresql.ARRAY(Integer())))
     return column.in_(values)

@@ -46,14 +46,14 @@ async def create_api_key(
 
 
 async def list_api_keys(*, session: AsyncSession, principal: Principal) -> list[ApiKey]:
-    stmt = select(ApiKey).where(ApiKey.user_id == principal.user_id).order_by(col(ApiKey.id))
+    stmt = select(ApiKey).where(col(ApiKey.user_id) == principal.user_id).order_by(col(ApiKey.id))
     return list((await session.execute(stmt)).scalars())
 
 
 async def revoke_api_key(*, session: AsyncSession, principal: Principal, key_id: int) -> ApiKey:
     """Revoke one of the caller's own keys; the next request with it gets 401."""
     key = await session.scalar(
-        select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == principal.user_id)
+        select(ApiKey).where(col(ApiKey.id) == key_id, col(ApiKey.user_id) == principal.user_id)
     )
     if key is None:
         raise NotFound("API key not found.")
@@ -65,8 +65,8 @@ async def revoke_api_key(*, session: AsyncSession, principal: Principal, key_id:
 
 async def key_is_active(session: AsyncSession, plain: str) -> bool:
     found = await session.scalar(
-        select(ApiKey.id).where(
-            ApiKey.key_hash == hash_key(plain), col(ApiKey.revoked_at).is_(None)
+        select(col(ApiKey.id)).where(
+            col(ApiKey.key_hash) == hash_key(plain), col(ApiKey.revoked_at).is_(None)
         )
     )
     return found is not None
@@ -98,17 +98,21 @@ async def provision(
     email = email.strip().lower()
     if "@" not in email:
         raise ValidationFailed.on("email", "Must be a valid email address.")
-    user = await session.scalar(select(User).where(User.email == email))
+    user = await session.scalar(select(User).where(col(User.email) == email))
     if user is None:
         user = User(email=email, name=email.split("@")[0])
         session.add(user)
         await session.flush()
     team = await _team_for(session, user, team_name or "My Company")
     membership = await session.scalar(
-        select(Membership).where(Membership.team_id == team.id, Membership.user_id == user.id)
+        select(Membership).where(
+            col(Membership.team_id) == team.id, col(Membership.user_id) == user.id
+        )
     )
     if membership is None:
-        existing = await session.scalar(select(Membership).where(Membership.team_id == team.id))
+        existing = await session.scalar(
+            select(Membership).where(col(Membership.team_id) == team.id)
+        )
         is_owner = existing is None
         membership = Membership(
             team_id=team.id,  # type: ignore[arg-type]
@@ -128,13 +132,13 @@ async def _team_for(session: AsyncSession, user: User, name: str) -> Team:
     """The user's team of that name, else any team of that name, else a new one."""
     mine = await session.scalar(
         select(Team)
-        .join(Membership, Membership.team_id == Team.id)
-        .where(Membership.user_id == user.id, Team.name == name)
+        .join(Membership, col(Membership.team_id) == Team.id)
+        .where(col(Membership.user_id) == user.id, col(Team.name) == name)
         .order_by(col(Team.id))
     )
     if mine is not None:
         return mine
-    other = await session.scalar(select(Team).where(Team.name == name).order_by(col(Team.id)))
+    other = await session.scalar(select(Team).where(col(Team.name) == name).order_by(col(Team.id)))
     if other is not None:
         return other
     team = Team(name=name)

@@ -62,7 +62,7 @@ class CustomerUpdate(CustomerFields):
 
 
 def _visible(principal: Principal) -> Any:
-    return (Customer.team_id == principal.team_id) & col(Customer.deleted_at).is_(None)
+    return (col(Customer.team_id) == principal.team_id) & col(Customer.deleted_at).is_(None)
 
 
 async def list_customers(
@@ -92,7 +92,7 @@ async def find_customer(
     *, session: AsyncSession, principal: Principal, customer_id: int
 ) -> Customer | None:
     """The team's live customer with this id, or None (another team's id included)."""
-    stmt = select(Customer).where(_visible(principal), Customer.id == customer_id)
+    stmt = select(Customer).where(_visible(principal), col(Customer.id) == customer_id)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -147,8 +147,8 @@ async def delete_customer(
         select(func.count())
         .select_from(Invoice)
         .where(
-            Invoice.team_id == principal.team_id,
-            Invoice.customer_id == customer_id,
+            col(Invoice.team_id) == principal.team_id,
+            col(Invoice.customer_id) == customer_id,
             col(Invoice.status).in_(UNPAID_STATUSES),
             col(Invoice.deleted_at).is_(None),
         )
@@ -168,7 +168,7 @@ async def customers_by_ids(
 ) -> list[Customer | None]:
     """Customers by id, deleted ones included (an old invoice still shows its customer)."""
     stmt = select(Customer).where(
-        Customer.team_id == principal.team_id, one_of(session, col(Customer.id), ids)
+        col(Customer.team_id) == principal.team_id, one_of(session, col(Customer.id), ids)
     )
     found = {c.id: c for c in (await session.execute(stmt)).scalars()}
     return [found.get(i) for i in ids]
@@ -179,14 +179,14 @@ async def total_invoiced_by_customer_ids(
 ) -> list[Decimal]:
     """Sum of totals of each customer's non-draft, non-cancelled invoices."""
     stmt = (
-        select(Invoice.customer_id, func.sum(Invoice.total))
+        select(col(Invoice.customer_id), func.sum(col(Invoice.total)))
         .where(
-            Invoice.team_id == principal.team_id,
+            col(Invoice.team_id) == principal.team_id,
             one_of(session, col(Invoice.customer_id), ids),
             col(Invoice.status).in_(INVOICED_STATUSES),
             col(Invoice.deleted_at).is_(None),
         )
-        .group_by(Invoice.customer_id)
+        .group_by(col(Invoice.customer_id))
     )
     sums: dict[int, Decimal] = {cid: total for cid, total in (await session.execute(stmt)).all()}
     return [sums.get(i, ZERO) for i in ids]
@@ -197,18 +197,22 @@ async def invoices_by_customer_ids(
 ) -> list[list[Invoice]]:
     """Each customer's live invoices, newest first (the ``limit`` newest when given)."""
     stmt = select(Invoice).where(
-        Invoice.team_id == principal.team_id,
+        col(Invoice.team_id) == principal.team_id,
         one_of(session, col(Invoice.customer_id), ids),
         col(Invoice.deleted_at).is_(None),
     )
     if limit is not None:
         rank = (
             func.row_number()
-            .over(partition_by=Invoice.customer_id, order_by=col(Invoice.id).desc())
+            .over(partition_by=col(Invoice.customer_id), order_by=col(Invoice.id).desc())
             .label("rank")
         )
         ranked = stmt.add_columns(rank).subquery()
-        stmt = select(Invoice).join(ranked, Invoice.id == ranked.c.id).where(ranked.c.rank <= limit)
+        stmt = (
+            select(Invoice)
+            .join(ranked, col(Invoice.id) == ranked.c.id)
+            .where(ranked.c.rank <= limit)
+        )
     grouped: dict[int, list[Invoice]] = defaultdict(list)
     for invoice in (await session.execute(stmt.order_by(col(Invoice.id).desc()))).scalars():
         grouped[invoice.customer_id].append(invoice)

@@ -104,7 +104,7 @@ INVOICE_COLUMNS = (
 
 
 def _visible(principal: Principal) -> Any:
-    return (Invoice.team_id == principal.team_id) & col(Invoice.deleted_at).is_(None)
+    return (col(Invoice.team_id) == principal.team_id) & col(Invoice.deleted_at).is_(None)
 
 
 async def list_invoices(
@@ -128,7 +128,7 @@ async def list_invoices(
     if status:
         stmt = stmt.where(_status_filter(status))
     if customer_id is not None:
-        stmt = stmt.where(Invoice.customer_id == customer_id)
+        stmt = stmt.where(col(Invoice.customer_id) == customer_id)
     if search:
         stmt = stmt.where(col(Invoice.id).in_(_matching(principal, like_pattern(search))))
     stmt = stmt.order_by(*_ordering(sort))
@@ -143,19 +143,19 @@ def _matching(principal: Principal, pattern: str) -> Any:
     index (on PostgreSQL, the trigram indexes of invoices and of customers, then the
     (team_id, customer_id) index): a search touches the rows that match, not the team's.
     """
-    by_number = select(Invoice.id).where(
-        Invoice.team_id == principal.team_id,
+    by_number = select(col(Invoice.id)).where(
+        col(Invoice.team_id) == principal.team_id,
         col(Invoice.invoice_number).ilike(pattern, escape="\\"),
     )
-    customers = select(Customer.id).where(
-        Customer.team_id == principal.team_id,
+    customers = select(col(Customer.id)).where(
+        col(Customer.team_id) == principal.team_id,
         or_(
             col(Customer.company_name).ilike(pattern, escape="\\"),
             col(Customer.contact_name).ilike(pattern, escape="\\"),
         ),
     )
-    by_customer = select(Invoice.id).where(
-        Invoice.team_id == principal.team_id, col(Invoice.customer_id).in_(customers)
+    by_customer = select(col(Invoice.id)).where(
+        col(Invoice.team_id) == principal.team_id, col(Invoice.customer_id).in_(customers)
     )
     return union(by_number, by_customer)
 
@@ -190,7 +190,7 @@ async def find_invoice(
     *, session: AsyncSession, principal: Principal, invoice_id: int, for_update: bool = False
 ) -> Invoice | None:
     """The team's live invoice with this id, or None (another team's id included)."""
-    stmt = select(Invoice).where(_visible(principal), Invoice.id == invoice_id)
+    stmt = select(Invoice).where(_visible(principal), col(Invoice.id) == invoice_id)
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -403,11 +403,12 @@ async def items_by_invoice_ids(
     """
     stmt = (
         select(*InvoiceItem.__table__.columns)  # type: ignore[attr-defined]
-        .join(Invoice, Invoice.id == InvoiceItem.invoice_id)
+        .join(Invoice, col(Invoice.id) == col(InvoiceItem.invoice_id))
         .where(
-            Invoice.team_id == principal.team_id, one_of(session, col(InvoiceItem.invoice_id), ids)
+            col(Invoice.team_id) == principal.team_id,
+            one_of(session, col(InvoiceItem.invoice_id), ids),
         )
-        .order_by(InvoiceItem.invoice_id, InvoiceItem.position)
+        .order_by(col(InvoiceItem.invoice_id), col(InvoiceItem.position))
     )
     grouped: dict[int, list[Any]] = defaultdict(list)
     for item in (await session.execute(stmt)).all():
@@ -420,7 +421,7 @@ async def invoices_by_ids(
 ) -> list[Invoice | None]:
     """Invoices by id, deleted ones included (a payment still names its invoice)."""
     stmt = select(Invoice).where(
-        Invoice.team_id == principal.team_id, one_of(session, col(Invoice.id), ids)
+        col(Invoice.team_id) == principal.team_id, one_of(session, col(Invoice.id), ids)
     )
     found = {invoice.id: invoice for invoice in (await session.execute(stmt)).scalars()}
     return [found.get(i) for i in ids]

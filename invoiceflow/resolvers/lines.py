@@ -104,7 +104,7 @@ async def price_lines(
 async def store_lines(
     session: AsyncSession,
     item_type: type[ItemT],
-    parent: dict[str, int],
+    parent: dict[str, Any],
     priced: PricedLines,
     *,
     replace: bool = True,
@@ -139,7 +139,7 @@ def _price(product: Product | None) -> Any:
 
 
 async def _products(
-    session: AsyncSession, principal: Principal, ids: list[int | None]
+    session: AsyncSession, principal: Principal, ids: list[int]
 ) -> dict[int | None, Product]:
     if not ids:
         return {}
@@ -155,7 +155,7 @@ async def copy_lines(
     session: AsyncSession,
     source: Sequence[LineItemBase],
     item_type: type[ItemT],
-    parent: dict[str, int],
+    parent: dict[str, Any],
 ) -> DocumentTotals:
     """Copy existing lines verbatim onto a new document (estimate -> invoice)."""
     fields = ("position", "product_id", "description", "quantity", "unit_price", "tax_rate")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from invoiceflow.models import Team
 
@@ -27,9 +28,9 @@ async def next_number_and_terms(
     column = getattr(Team, counter)
     stmt = (
         update(Team)
-        .where(Team.id == team_id)
+        .where(col(Team.id) == team_id)
         .values({column: column + 1})
-        .returning(column, Team.payment_terms_days)
+        .returning(column, col(Team.payment_terms_days))
         .execution_options(synchronize_session=False)
     )
     number, terms = (await session.execute(stmt)).one()

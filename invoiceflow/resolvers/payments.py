@@ -123,7 +123,7 @@ async def payments_by_customer_ids(
     """Each customer's payment history, newest recorded first, as on each invoice
     (deleted invoices' payments included)."""
     stmt = (
-        select(Payment, Invoice.customer_id)
+        select(Payment, col(Invoice.customer_id))
         .join(Invoice, col(Invoice.id) == col(Payment.invoice_id))
         .where(
             col(Payment.team_id) == principal.team_id,

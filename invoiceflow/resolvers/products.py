@@ -211,13 +211,13 @@ async def adjust_stock(
     )
     after = result.scalar_one_or_none()
     if after is None:
-        product = await get_product(session=session, principal=principal, product_id=product_id)
-        if product.type != "product":
+        current = await get_product(session=session, principal=principal, product_id=product_id)
+        if current.type != "product":
             raise InvalidState("A service has no stock to adjust.")
         if payload.adjustment > 0:
             raise ValidationFailed.on("adjustment", f"The stock cannot go above {MAX_STOCK - 1}.")
         raise ValidationFailed.on(
-            "adjustment", f"Only {product.stock_quantity} in stock: the stock cannot go below zero."
+            "adjustment", f"Only {current.stock_quantity} in stock: the stock cannot go below zero."
         )
     # The UPDATE above proved the product is the team's; reload it past the identity map.
     product = await session.get(Product, product_id, populate_existing=True)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from invoiceflow.models import Membership, Team, User
 from invoiceflow.models.types import utcnow
@@ -43,9 +44,9 @@ async def list_teams(*, session: AsyncSession, principal: Principal) -> list[Tea
     """Every team the caller belongs to, oldest membership first."""
     rows = await session.execute(
         select(Team, Membership)
-        .join(Membership, Membership.team_id == Team.id)
-        .where(Membership.user_id == principal.user_id)
-        .order_by(Team.id)
+        .join(Membership, col(Membership.team_id) == Team.id)
+        .where(col(Membership.user_id) == principal.user_id)
+        .order_by(col(Team.id))
     )
     return [
         TeamView(team, m.role, m.is_owner, team.id == principal.team_id) for team, m in rows.all()
@@ -68,8 +69,8 @@ async def switch_team(*, session: AsyncSession, principal: Principal, data: Any)
     row = (
         await session.execute(
             select(Team, Membership)
-            .join(Membership, Membership.team_id == Team.id)
-            .where(Membership.user_id == principal.user_id, Team.id == team_id)
+            .join(Membership, col(Membership.team_id) == Team.id)
+            .where(col(Membership.user_id) == principal.user_id, col(Team.id) == team_id)
         )
     ).first()
     if row is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLError
 
@@ -42,7 +42,7 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     if original is None or isinstance(original, GraphQLError):
         # The document or its variables are wrong (syntax, unknown field, a variable of the
         # wrong type, limits): the client's to fix.
-        formatted = error.formatted
+        formatted = cast("dict[str, Any]", error.formatted)
         formatted["message"] = _SUGGESTION.sub("", formatted["message"])
         formatted["extensions"] = {"code": "BAD_REQUEST"}
         return formatted

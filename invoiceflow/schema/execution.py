@@ -17,10 +17,10 @@ messages and paths as before.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from graphql import (
     GraphQLField,
@@ -59,12 +59,14 @@ def _getter(field_def: GraphQLField) -> Getter | None:
         return operator.attrgetter(field.python_name)
     if resolver.is_async or resolver.info_parameter is not None or resolver.arguments:
         return None
-    function = resolver.wrapped_func
+    # Strawberry types it as the function, staticmethod or classmethod it was declared with;
+    # on a schema's field it is the plain (bound) function.
+    function = cast("Callable[..., Any]", resolver.wrapped_func)
     names = [p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p]
     if resolver.self_parameter is not None:
         if names:
             return lambda row: function(row, **dict.fromkeys(names, row))
-        return function  # type: ignore[no-any-return]
+        return function
     if len(names) == 1:
         name = names[0]
         return lambda row: function(**{name: row})
@@ -91,12 +93,12 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         generic = self.is_awaitable
 
-        def is_awaitable(value: Any) -> bool:
+        def is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
             if type(value) in _NEVER_AWAITABLE or isinstance(value, SQLModel):
                 return False
             return generic(value)
 
-        self.is_awaitable = is_awaitable  # type: ignore[method-assign]
+        self.is_awaitable = is_awaitable
         # id(grouped field set) -> (the set, kept alive so its id is not reused; its plan)
         self._plans: dict[int, tuple[Any, list[Step]]] = {}
 
@@ -110,7 +112,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if field_def is not None and not node.arguments and not field_def.args:
                 field_type = field_def.type
                 non_null = isinstance(field_type, GraphQLNonNull)
-                named = field_type.of_type if non_null else field_type
+                named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
                 if is_leaf_type(named) and len(field_details_list) == 1:
                     getter = _getter(field_def)
                     leaf = named if getter is not None else None

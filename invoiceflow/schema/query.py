@@ -69,7 +69,7 @@ class Query:
         ctx = info.context
         if customer_id is not None and object_id(customer_id) is None:
             customer_id = strawberry.ID("0")  # names no customer: an empty page
-        page = await invoices.list_invoices(
+        result = await invoices.list_invoices(
             session=ctx.session,
             principal=ctx.principal,
             status=status.value if status else None,
@@ -80,8 +80,8 @@ class Query:
             per_page=per_page,
             count="pageInfo" in selected_under(info),
         )
-        await prime(info, page.items, INVOICE)
-        return page  # type: ignore[return-value]
+        await prime(info, result.items, INVOICE)
+        return result  # type: ignore[return-value]
 
     @strawberry.field
     async def invoice(self, info: CtxInfo, id: strawberry.ID) -> InvoiceType | None:
@@ -102,7 +102,7 @@ class Query:
         per_page: int | None = 15,
     ) -> CustomerPage:
         ctx = info.context
-        page = await customers.list_customers(
+        result = await customers.list_customers(
             session=ctx.session,
             principal=ctx.principal,
             search=search,
@@ -110,8 +110,8 @@ class Query:
             per_page=per_page,
             count="pageInfo" in selected_under(info),
         )
-        await prime(info, page.items, CUSTOMER)
-        return page  # type: ignore[return-value]
+        await prime(info, result.items, CUSTOMER)
+        return result  # type: ignore[return-value]
 
     @strawberry.field
     async def customer(self, info: CtxInfo, id: strawberry.ID) -> CustomerType | None:
@@ -139,7 +139,7 @@ class Query:
         per_page: int | None = 15,
     ) -> ProductPage:
         ctx = info.context
-        page = await products.list_products(
+        result = await products.list_products(
             session=ctx.session,
             principal=ctx.principal,
             search=search,
@@ -149,8 +149,8 @@ class Query:
             per_page=per_page,
             count="pageInfo" in selected_under(info),
         )
-        await prime(info, page.items, PRODUCT)
-        return page  # type: ignore[return-value]
+        await prime(info, result.items, PRODUCT)
+        return result  # type: ignore[return-value]
 
     @strawberry.field
     async def product(self, info: CtxInfo, id: strawberry.ID) -> ProductType_ | None:
@@ -175,7 +175,7 @@ class Query:
         ctx = info.context
         if customer_id is not None and object_id(customer_id) is None:
             customer_id = strawberry.ID("0")  # names no customer: an empty page
-        page = await estimates.list_estimates(
+        result = await estimates.list_estimates(
             session=ctx.session,
             principal=ctx.principal,
             status=status.value if status else None,
@@ -185,8 +185,8 @@ class Query:
             per_page=per_page,
             count="pageInfo" in selected_under(info),
         )
-        await prime(info, page.items, ESTIMATE)
-        return page  # type: ignore[return-value]
+        await prime(info, result.items, ESTIMATE)
+        return result  # type: ignore[return-value]
 
     @strawberry.field
     async def estimate(self, info: CtxInfo, id: strawberry.ID) -> EstimateType | None:

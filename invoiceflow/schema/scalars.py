@@ -11,6 +11,7 @@ import decimal
 from typing import Any
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 
 def _decimal_out(value: decimal.Decimal) -> str:
@@ -26,7 +27,7 @@ def _passthrough(value: Any) -> Any:
     return value
 
 
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     decimal.Decimal: strawberry.scalar(
         name="Decimal",
         description='Exact money and quantities, sent as a string: "6000.00".',

@@ -17,6 +17,7 @@ from strawberry.types import Info
 from invoiceflow.context import Context
 from invoiceflow.models import ApiKey as ApiKeyModel
 from invoiceflow.models import Customer as CustomerModel
+from invoiceflow.models import EmailDelivery as EmailDeliveryModel
 from invoiceflow.models import Invoice as InvoiceModel
 from invoiceflow.models import InvoiceItem as InvoiceItemModel
 from invoiceflow.models import User as UserModel
@@ -146,7 +147,7 @@ class EmailDeliveryType:
     created_at: dt.datetime
 
     @strawberry.field
-    def status(self, root: strawberry.Parent[object]) -> EmailStatus:
+    def status(self, root: strawberry.Parent[EmailDeliveryModel]) -> EmailStatus:
         return EmailStatus(root.status)
 
 
@@ -241,6 +242,7 @@ class PageInfo:
 
     @classmethod
     def of(cls, page: Page[object]) -> PageInfo:
+        assert page.total is not None, "this page was read without its count"
         return cls(
             current_page=page.page,
             per_page=page.per_page,
