@@ -210,6 +210,36 @@ async def test_search_matches_the_customer_name_ignoring_case(alice: Api) -> Non
     assert wildcard == []  # a LIKE wildcard in the term is matched literally
 
 
+async def test_search_pages_filters_and_sorts_like_a_plain_list(alice: Api) -> None:
+    """Search reads its matches apart (a union of ids): its pages, totals, filters, sorts and
+    deleted rows must still agree with the plain list's."""
+    # given: 7 Acme invoices (one deleted, one sent), 2 of another customer, INV-0010 by number
+    acme = await alice.create_customer(company_name="Acme Corp")
+    other = await alice.create_customer(company_name="Globex")
+    mine = [await alice.create_invoice(acme["id"]) for _ in range(7)]
+    await alice.create_invoice(other["id"])
+    await alice.create_invoice(other["id"])
+    by_number = await alice.create_invoice(other["id"])
+    assert by_number["invoice_number"] == "INV-0010"
+    ok(await alice.delete(f"{LIST}/{mine[0]['id']}"))
+    ok(await alice.put(f"{LIST}/{mine[1]['id']}", {"status": "sent"}))
+    newest_first = [m["id"] for m in reversed(mine[1:])]
+    # when
+    page_1 = ok(await alice.get(LIST, params={"search": "acme", "per_page": 4}))
+    page_2 = ok(await alice.get(LIST, params={"search": "acme", "per_page": 4, "page": 2}))
+    drafts = ok(await alice.get(LIST, params={"search": "acme", "status": "draft"}))
+    oldest = ok(await alice.get(LIST, params={"search": "acme", "sort": "id"}))
+    either = ok(await alice.get(LIST, params={"search": "0010", "per_page": 1}))
+    # then
+    assert ids(page_1["data"]) + ids(page_2["data"]) == newest_first
+    assert page_1["meta"] == {"current_page": 1, "per_page": 4, "total": 6, "last_page": 2}
+    assert page_2["meta"]["total"] == 6
+    assert ids(drafts["data"]) == newest_first[:-1]  # mine[1] was sent
+    assert drafts["meta"]["total"] == 5
+    assert ids(oldest["data"]) == list(reversed(newest_first))
+    assert ids(either["data"]) == [by_number["id"]] and either["meta"]["total"] == 1
+
+
 async def test_customer_id_filter(alice: Api) -> None:
     # given
     acme = await alice.create_customer(company_name="Acme Corp")
