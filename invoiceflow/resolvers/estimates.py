@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
@@ -14,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem
-from invoiceflow.models.sql import one_of
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -22,6 +20,7 @@ from invoiceflow.resolvers.lines import (
     MAX_LINES,
     LineItemInput,
     copy_lines,
+    lines_by_document_ids,
     reprice_lines,
     write_lines,
 )
@@ -270,17 +269,7 @@ async def _replace_items(
 
 async def items_by_estimate_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
-) -> list[list[EstimateItem]]:
-    stmt = (
-        select(EstimateItem)
-        .join(Estimate, col(Estimate.id) == col(EstimateItem.estimate_id))
-        .where(
-            col(Estimate.team_id) == principal.team_id,
-            one_of(session, col(EstimateItem.estimate_id), ids),
-        )
-        .order_by(col(EstimateItem.estimate_id), col(EstimateItem.position))
+) -> list[list[Any]]:
+    return await lines_by_document_ids(
+        session, principal, Estimate, EstimateItem, "estimate_id", ids
     )
-    grouped: dict[int, list[EstimateItem]] = defaultdict(list)
-    for item in (await session.execute(stmt)).scalars():
-        grouped[item.estimate_id].append(item)
-    return [grouped.get(i, []) for i in ids]

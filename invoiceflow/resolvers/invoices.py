@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFaile
 from invoiceflow.resolvers.lines import (
     MAX_LINES,
     LineItemInput,
+    lines_by_document_ids,
     price_lines,
     reprice_lines,
     store_lines,
@@ -402,26 +402,8 @@ async def _replace_items(
 
 async def items_by_invoice_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
-) -> list[list[InvoiceItem]]:
-    """The lines of each invoice, in order, as read-only rows.
-
-    Lean read: the line's columns as rows (attributes named as the model's), not ORM
-    objects; on a list of 100 invoices that is 300 objects the session need not track.
-    Nothing writes through these: a change to lines goes through ``write_lines``.
-    """
-    stmt = (
-        select(*InvoiceItem.__table__.columns)  # type: ignore[attr-defined]
-        .join(Invoice, col(Invoice.id) == col(InvoiceItem.invoice_id))
-        .where(
-            col(Invoice.team_id) == principal.team_id,
-            one_of(session, col(InvoiceItem.invoice_id), ids),
-        )
-        .order_by(col(InvoiceItem.invoice_id), col(InvoiceItem.position))
-    )
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for item in (await session.execute(stmt)).all():
-        grouped[item.invoice_id].append(item)
-    return [grouped.get(i, []) for i in ids]
+) -> list[list[Any]]:
+    return await lines_by_document_ids(session, principal, Invoice, InvoiceItem, "invoice_id", ids)
 
 
 async def invoices_by_ids(

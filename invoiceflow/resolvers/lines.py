@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -136,6 +137,34 @@ async def write_lines(
 
 def _price(product: Product | None) -> Any:
     return product.price if product is not None else None
+
+
+async def lines_by_document_ids(
+    session: AsyncSession,
+    principal: Principal,
+    document_type: type[Any],
+    item_type: type[LineItemBase],
+    key: str,
+    ids: Sequence[int],
+) -> list[list[Any]]:
+    """The lines of each document (invoice or estimate, by ``key``: ``invoice_id`` or
+    ``estimate_id``) of the caller's team, in order, as read-only rows.
+
+    Lean read: the lines' columns as rows (attributes named as the model's), not ORM
+    objects; on a list of 100 invoices that is 300 objects the session need not track.
+    Nothing writes through these: a change to lines goes through ``store_lines``.
+    """
+    parent = col(getattr(item_type, key))
+    stmt = (
+        select(*item_type.__table__.columns)  # type: ignore[attr-defined]
+        .join(document_type, col(document_type.id) == parent)
+        .where(col(document_type.team_id) == principal.team_id, one_of(session, parent, ids))
+        .order_by(parent, col(item_type.position))
+    )
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for line in (await session.execute(stmt)).all():
+        grouped[getattr(line, key)].append(line)
+    return [grouped.get(i, []) for i in ids]
 
 
 async def _products(
