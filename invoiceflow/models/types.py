@@ -44,16 +44,10 @@ class Money(TypeDecorator[Decimal]):
             return int(exact.scaleb(self.scale))
         return exact
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return Decimal(int(value)).scaleb(-self.scale).quantize(self._quantum)
-        return Decimal(value).quantize(self._quantum)
-
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
-        """What process_result_value does, specialised once per dialect: lists read
-        thousands of amounts, and this runs for each."""
+        """Reads back a ``Decimal`` at this scale. Built once per dialect (in place of
+        ``process_result_value``, which would test the dialect on every value): lists read
+        thousands of amounts."""
         quantum = self._quantum
         if dialect.name == "sqlite":
             places = -self.scale
