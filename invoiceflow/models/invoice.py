@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import ColumnElement, Index, UniqueConstraint, type_coerce
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlmodel import Field, SQLModel, col
 
 from invoiceflow.models.types import Money, UTCDateTime, utcnow
 
 
 class Invoice(SQLModel, table=True):
     __tablename__ = "invoices"
+    # balance_due (below) is a hybrid: a property of the object and a column of a select.
+    model_config = {"ignored_types": (hybrid_property,)}
     __table_args__ = (
         UniqueConstraint("team_id", "number", name="uq_invoices_team_number"),
         Index("ix_invoices_team_id_id", "team_id", "id"),
@@ -51,9 +54,16 @@ class Invoice(SQLModel, table=True):
     # The estimate this invoice was converted from, if any.
     estimate_id: int | None = Field(default=None, foreign_key="estimates.id")
 
-    @property
+    @hybrid_property
     def balance_due(self) -> Decimal:
+        """What is left to pay: on an object, and as a column of a select (lean rows)."""
         return self.total - self.amount_paid
+
+    @balance_due.inplace.expression
+    @classmethod
+    def _balance_due_sql(cls) -> ColumnElement[Decimal]:
+        # Typed as an amount, so that SQLite's scaled integers read back as Decimals.
+        return type_coerce(col(cls.total) - col(cls.amount_paid), Money(2)).label("balance_due")
 
 
 class LineItemBase(SQLModel):

@@ -8,13 +8,13 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import or_, select, type_coerce, union
+from sqlalchemy import or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, InvoiceItem
 from invoiceflow.models.sql import one_of
-from invoiceflow.models.types import Money, utcnow
+from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.lines import (
@@ -96,11 +96,8 @@ class InvoiceUpdate(Input):
     status: Literal["draft", "sent", "cancelled"] | None = None
 
 
-# An invoice as a lean row: its columns, and balance_due as the model computes it.
-INVOICE_COLUMNS = (
-    *Invoice.__table__.columns,  # type: ignore[attr-defined]
-    type_coerce(col(Invoice.total) - col(Invoice.amount_paid), Money(2)).label("balance_due"),
-)
+# An invoice as a lean row: its columns, and the model's balance_due.
+INVOICE_COLUMNS = (*Invoice.__table__.columns, Invoice.balance_due)  # type: ignore[attr-defined]
 
 
 def _visible(principal: Principal) -> Any:
