@@ -23,8 +23,6 @@ from bench.cases import build_cases, send
 from bench.seed import create_pg_database, seed
 from bench.servers import RATE_LIMIT
 from invoiceflow.app import Services, create_app
-from invoiceflow.db import Database
-from invoiceflow.ratelimit import RateLimiter
 from invoiceflow.settings import Settings
 
 DEFAULT_DB = Path("/tmp/invoiceflow-profile.db")
@@ -56,11 +54,7 @@ def prepare(url: str | None, postgres: bool = False) -> tuple[str, str]:
 
 async def main(args: argparse.Namespace, url: str, key: str) -> None:
     settings = Settings(database_url=url, rate_limit=RATE_LIMIT, log_level="WARNING")
-    services = Services(
-        settings=settings,
-        db=Database.from_url(url, timeout=settings.db_timeout),
-        limiter=RateLimiter(settings.rate_limit),
-    )
+    services = Services.from_settings(settings)
     app = create_app(services=services)
     cases = [c for c in build_cases(10_000, 1_000) if not args.cases or c.name in args.cases]
     transport = httpx.ASGITransport(app=app)

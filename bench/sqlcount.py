@@ -19,8 +19,6 @@ from bench import baseline
 from bench.cases import Case, send
 from bench.servers import RATE_LIMIT
 from invoiceflow.app import Services, create_app
-from invoiceflow.db import Database
-from invoiceflow.ratelimit import RateLimiter
 from invoiceflow.settings import Settings
 
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -80,11 +78,7 @@ def _check(case: Case, response: httpx.Response, who: str) -> None:
 
 async def count_product(url: str, cases: list[Case], key: str) -> dict[str, Count]:
     settings = Settings(database_url=url, rate_limit=RATE_LIMIT, log_level="WARNING")
-    services = Services(
-        settings=settings,
-        db=Database.from_url(url, timeout=settings.db_timeout),
-        limiter=RateLimiter(settings.rate_limit),
-    )
+    services = Services.from_settings(settings)
     counter = EngineCounter(services)
     app = create_app(services=services)
     counts: dict[str, Count] = {}

@@ -23,7 +23,6 @@ from starlette.applications import Starlette
 from invoiceflow.app import Services, create_app
 from invoiceflow.db import Database
 from invoiceflow.models import metadata
-from invoiceflow.ratelimit import RateLimiter
 from invoiceflow.settings import Settings
 from tests.conftest import BACKENDS, Api, KeyFactory
 from tests.rest_support import data
@@ -54,12 +53,7 @@ class World:
     wfc: Path
 
     def services(self) -> Services:
-        settings = Settings(database_url=self.url, rate_limit=RATE_LIMIT)
-        return Services(
-            settings=settings,
-            db=Database.from_url(self.url),
-            limiter=RateLimiter(settings.rate_limit),
-        )
+        return Services.from_settings(Settings(database_url=self.url, rate_limit=RATE_LIMIT))
 
     def app(self) -> Starlette:
         return create_app(services=self.services())

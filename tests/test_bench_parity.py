@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,8 +19,6 @@ from bench.baseline import create_app as create_baseline
 from bench.cases import build_cases, compare, send
 from bench.seed import seed
 from invoiceflow.app import Services, create_app
-from invoiceflow.db import Database
-from invoiceflow.ratelimit import RateLimiter
 from invoiceflow.settings import Settings
 
 INVOICES = 20
@@ -49,9 +48,7 @@ async def test_baseline_answers_byte_for_byte_like_the_product(
     seeded = await seed(url, invoices=INVOICES, customers=CUSTOMERS)
     (case,) = [c for c in build_cases(INVOICES, CUSTOMERS) if c.name == case_name]
     settings = Settings(database_url=url, rate_limit="1000/minute")
-    services = Services(
-        settings=settings, db=Database.from_url(url), limiter=RateLimiter(settings.rate_limit)
-    )
+    services = Services.from_settings(settings)
     baseline = create_baseline(url)
     try:
         async with client(create_app(services=services)) as ours, client(baseline) as theirs:
@@ -64,18 +61,22 @@ async def test_baseline_answers_byte_for_byte_like_the_product(
     assert result.same_bytes
 
 
-async def test_lists_carry_every_seeded_invoice(tmp_path: Path) -> None:
-    """The parity above compares something: the list cases return all 20 seeded invoices."""
+async def baseline_answers(tmp_path: Path, *names: str) -> list[Any]:
+    """The baseline's JSON for the named cases, on a freshly seeded tiny database."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}"
     seeded = await seed(url, invoices=INVOICES, customers=CUSTOMERS)
+    cases = {c.name: c for c in build_cases(INVOICES, CUSTOMERS)}
     baseline = create_baseline(url)
     try:
         async with client(baseline) as theirs:
-            cases = {c.name: c for c in build_cases(INVOICES, CUSTOMERS)}
-            rest = (await send(theirs, cases["REST list"], seeded.key)).json()
-            graphql = (await send(theirs, cases["GraphQL list"], seeded.key)).json()
+            return [(await send(theirs, cases[name], seeded.key)).json() for name in names]
     finally:
         await baseline.state.db.close()
+
+
+async def test_lists_carry_every_seeded_invoice(tmp_path: Path) -> None:
+    """The parity above compares something: the list cases return all 20 seeded invoices."""
+    rest, graphql = await baseline_answers(tmp_path, "REST list", "GraphQL list")
     assert rest["meta"] == {"current_page": 1, "per_page": 100, "total": 20, "last_page": 1}
     assert [row["invoice_number"] for row in rest["data"]][:2] == ["INV-0020", "INV-0019"]
     items = graphql["data"]["invoices"]["items"]
@@ -84,14 +85,6 @@ async def test_lists_carry_every_seeded_invoice(tmp_path: Path) -> None:
 
 
 async def test_search_finds_one_customers_invoices(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}"
-    seeded = await seed(url, invoices=INVOICES, customers=CUSTOMERS)
-    baseline = create_baseline(url)
-    try:
-        async with client(baseline) as theirs:
-            cases = {c.name: c for c in build_cases(INVOICES, CUSTOMERS)}
-            found = (await send(theirs, cases["REST search"], seeded.key)).json()
-    finally:
-        await baseline.state.db.close()
+    (found,) = await baseline_answers(tmp_path, "REST search")
     assert 0 < found["meta"]["total"] == len(found["data"]) < INVOICES
     assert {row["customer"]["name"] for row in found["data"]} == {"O'Brien 0005"}
