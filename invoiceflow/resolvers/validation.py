@@ -143,6 +143,18 @@ def id_from_text(raw: str) -> int | None:
     return None
 
 
+def int_from_text(raw: str, field: str) -> int:
+    """An integer query parameter, as the ``Int`` of an input would take it: plain digits
+    (and "10.0", which JSON Schema counts as an integer), within the database's INTEGER."""
+    found = re.fullmatch(r"(-?[0-9]{1,19})(?:\.0+)?", raw)
+    if found is None:
+        raise ValidationFailed.on(field, "Must be an integer.")
+    value = int(found.group(1))
+    if not -MAX_INT <= value <= MAX_INT:
+        raise ValidationFailed.on(field, f"Must be between {-MAX_INT} and {MAX_INT}.")
+    return value
+
+
 def not_null(**extra: Any) -> Callable[[dict[str, Any]], None]:
     """``json_schema_extra`` of an update's field that may be left out (it keeps its value)
     but not sent as null (the resolver refuses that): the document leaves null out of its

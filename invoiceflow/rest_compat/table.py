@@ -7,7 +7,6 @@ success status and message. The dispatcher and the OpenAPI document both read th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,7 +15,7 @@ from typing import Any
 from invoiceflow.context import Context
 from invoiceflow.resolvers.errors import NotFound, ValidationFailed
 from invoiceflow.resolvers.pagination import MAX_PAGE
-from invoiceflow.resolvers.validation import MAX_INT, id_from_text
+from invoiceflow.resolvers.validation import MAX_INT, id_from_text, int_from_text
 
 Shape = Callable[[Context, Any], Awaitable[Any]]
 
@@ -64,14 +63,7 @@ class Query(Arg):
         if raw is None or raw == "":
             return None
         if self.type is int:
-            # Plain digits; "10.0" too, which JSON Schema counts as an integer.
-            found = re.fullmatch(r"(-?[0-9]{1,19})(?:\.0+)?", raw)
-            if found is None:
-                raise ValidationFailed.on(self.name, "Must be an integer.")
-            value = int(found.group(1))
-            if not -MAX_INT <= value <= MAX_INT:
-                raise ValidationFailed.on(self.name, f"Must be between {-MAX_INT} and {MAX_INT}.")
-            return value
+            return int_from_text(raw, self.name)
         if self.type is bool:
             lowered = raw.lower()
             if lowered in ("true", "1"):

@@ -47,10 +47,19 @@ Step = tuple[
 ]
 
 
+def _unwrapped(field_def: GraphQLField) -> StrawberryField | None:
+    """The Strawberry field behind ``field_def`` when no field extension wraps its resolver
+    (the only fields read here without graphql-core)."""
+    field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if not isinstance(field, StrawberryField) or field.extensions:
+        return None
+    return field
+
+
 def _getter(field_def: GraphQLField) -> Getter | None:
     """How to read this field off its row without graphql-core, or None if it needs more."""
-    field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(field, StrawberryField) or field.extensions or field_def.args:
+    field = _unwrapped(field_def)
+    if field is None or field_def.args:
         return None
     resolver = field.base_resolver
     if resolver is None:
@@ -75,8 +84,8 @@ def _getter(field_def: GraphQLField) -> Getter | None:
 
 def _load(field_def: GraphQLField) -> Load | None:
     """A relation's ``load(row, context)``, when the field declares one and nothing wraps it."""
-    field = field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(field, StrawberryField) or field.extensions:
+    field = _unwrapped(field_def)
+    if field is None:
         return None
     load = field.metadata.get("lean")
     return load if callable(load) else None
