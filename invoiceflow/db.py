@@ -79,7 +79,12 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_ms: int, foreign_keys: bool) 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        dbapi_connection = conn.connection.dbapi_connection
+        if isinstance(dbapi_connection, sqlite_onetrip.OneTripConnection):
+            dbapi_connection.begin_with_next(statement)  # sent in the first statement's hop
+        else:
+            conn.exec_driver_sql(statement)
 
 
 @dataclass

@@ -7,6 +7,13 @@ one call on the thread, so a statement costs one hop (a list request went from 1
 5). Everything else is SQLAlchemy's own aiosqlite dialect; ``make_engine`` uses it for
 ``sqlite+aiosqlite://`` URLs.
 
+Transactions cost no hop of their own either. ``BEGIN`` (or ``BEGIN IMMEDIATE``) waits for
+the transaction's first statement and runs in its hop (``begin_with_next``); a commit or a
+rollback runs only when a transaction is open on the connection, as sqlite3 itself reports
+after every hop. A request's transaction of N statements is N + 1 hops (the commit), where
+it was N + 3: the BEGIN, the commit, and the rollback the pool sends when it takes the
+connection back, even after a commit.
+
 It relies on what SQLAlchemy's adapter itself relies on in aiosqlite: ``Connection._execute``
 (run a function on the connection's thread) and ``Connection._conn`` (the sqlite3
 connection, touched only on that thread).
@@ -24,13 +31,19 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     SQLiteDialect_aiosqlite,
 )
 from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
 
 # Registered under this name by invoiceflow.db, which rewrites sqlite+aiosqlite URLs to it.
 NAME = "sqlite.aiosqlite_onetrip"
 
 
-def _run(raw: Any, operation: str, parameters: Any, many: bool) -> tuple[Any, ...]:
-    """On the connection's thread: the whole statement, cursor opened and closed."""
+def _run(
+    raw: Any, begin: str | None, operation: str, parameters: Any, many: bool
+) -> tuple[Any, ...]:
+    """On the connection's thread: the whole statement, cursor opened and closed, after
+    ``begin`` when a transaction is to start with it."""
+    if begin is not None:
+        raw.execute(begin)
     cursor = raw.cursor()
     try:
         if many:
@@ -41,9 +54,15 @@ def _run(raw: Any, operation: str, parameters: Any, many: bool) -> tuple[Any, ..
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else None
-        return description, cursor.rowcount, cursor.lastrowid, rows
+        return description, cursor.rowcount, cursor.lastrowid, rows, raw.in_transaction
     finally:
         cursor.close()
+
+
+def _end(raw: Any, how: str) -> bool:
+    """On the connection's thread: commit or roll back; whether a transaction is still open."""
+    getattr(raw, how)()
+    return bool(raw.in_transaction)
 
 
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
@@ -92,24 +111,67 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return await self._one_trip(operation, seq_of_parameters, many=True)
 
     async def _one_trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        adapted: OneTripConnection = self._adapt_connection
         connection = self._connection
-        async with self._adapt_connection._execute_mutex:
-            done = await connection._execute(_run, connection._conn, operation, parameters, many)
-        self._description, self._rowcount, self._lastrowid, rows = done
+        async with adapted._execute_mutex:
+            begin, adapted._begin = adapted._begin, None
+            adapted._open = True  # until the thread says otherwise (a failed statement included)
+            done = await connection._execute(
+                _run, connection._conn, begin, operation, parameters, many
+            )
+        self._description, self._rowcount, self._lastrowid, rows, adapted._open = done
         if rows is not None:
             self._rows = collections.deque(rows)
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    # _begin: the BEGIN statement the next statement's hop starts with; _open: whether a
+    # transaction may be open on the connection (True unless a hop has said it is not).
+    __slots__ = ("_begin", "_open")
     _cursor_cls = OneTripCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin: str | None = None
+        self._open = True
+
+    def begin_with_next(self, statement: str) -> None:
+        """Start a transaction with ``statement`` in the hop of the next statement."""
+        self._begin = statement
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side and self._begin is not None:  # a streamed result has its own hops
+            self.exec_pending_begin()
+        return super().cursor(server_side)
+
+    def exec_pending_begin(self) -> None:
+        statement, self._begin = self._begin, None
+        if statement is not None:
+            self._open = True
+            await_(self._connection.execute(statement))
+
+    def commit(self) -> None:
+        self._end("commit")
+
+    def rollback(self) -> None:
+        self._end("rollback")
+
+    def _end(self, how: str) -> None:
+        if self._begin is not None:  # the transaction never ran a statement: nothing to end
+            self._begin = None
+            return
+        if not self._open or not self._connection._connection:
+            return
+        try:
+            self._open = await_(self._connection._execute(_end, self._connection._conn, how))
+        except Exception as error:
+            self._handle_exception(error)
 
 
 class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
-        connection = super().connect(*arg, **kw)
-        connection.__class__ = OneTripConnection  # same slots; only the cursor class differs
-        return connection  # type: ignore[return-value]
+        stock = super().connect(*arg, **kw)  # aiosqlite's connection, opened as SQLAlchemy does
+        return OneTripConnection(self, stock._connection)
 
 
 class OneTripDialect(SQLiteDialect_aiosqlite):
@@ -120,4 +182,4 @@ class OneTripDialect(SQLiteDialect_aiosqlite):
         return OneTripDBAPI(__import__("aiosqlite"), __import__("sqlite3"))
 
 
-__all__ = ["NAME", "OneTripDialect"]
+__all__ = ["NAME", "OneTripConnection", "OneTripDialect"]

@@ -3,6 +3,7 @@ rows, row counts, last row ids, executemany, errors and transactions."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -75,3 +76,55 @@ async def test_errors_and_rollbacks_behave_as_before(engine: AsyncEngine) -> Non
     async with engine.connect() as conn:
         names = (await conn.execute(text("SELECT name FROM t"))).scalars().all()
     assert names == ["a"]  # 'b' went with the failed transaction
+
+
+async def test_a_transaction_costs_its_statements_and_the_commit(
+    engine: AsyncEngine, hops: list[str]
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))  # the connection's own set-up is not counted
+    hops.clear()
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+        await conn.execute(text("SELECT name FROM t"))
+    # BEGIN rides with the first statement; the pool's rollback on return has nothing to end
+    assert hops == ["_run", "_run", "_end"]
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one() == 1
+
+
+async def test_an_empty_transaction_costs_no_hop(engine: AsyncEngine, hops: list[str]) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    hops.clear()
+    async with engine.begin():
+        pass
+    assert hops == []
+
+
+async def test_begin_immediate_holds_the_write_lock_from_the_first_statement(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    writer = engine.execution_options(sqlite_immediate=True)
+    other = sqlite3.connect(tmp_path / "hops.db", timeout=0, isolation_level=None)
+    try:
+        async with writer.begin() as conn:
+            await conn.execute(text("SELECT count(*) FROM t"))  # a read, yet the lock is held
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # released with the commit
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+async def test_a_rolled_back_transaction_leaves_nothing_open(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        async with conn.begin():
+            await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+            await conn.rollback()
+        async with conn.begin():  # a new transaction on the same connection
+            await conn.execute(text("INSERT INTO t (name) VALUES ('b')"))
+    async with engine.connect() as conn:
+        names = (await conn.execute(text("SELECT name FROM t"))).scalars().all()
+    assert names == ["b"]
