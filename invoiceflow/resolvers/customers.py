@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, Team
-from invoiceflow.models.sql import one_of
+from invoiceflow.models.sql import is_postgres, one_of, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.money import ZERO
@@ -167,11 +168,19 @@ async def customers_by_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[Customer | None]:
     """Customers by id, deleted ones included (an old invoice still shows its customer)."""
-    stmt = select(Customer).where(
-        col(Customer.team_id) == principal.team_id, one_of(session, col(Customer.id), ids)
-    )
-    found = {c.id: c for c in (await session.execute(stmt)).scalars()}
+    stmt = _customers_statement(is_postgres(session))
+    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    found = {c.id: c for c in (await session.execute(stmt, params)).scalars()}
     return [found.get(i) for i in ids]
+
+
+@functools.cache
+def _customers_statement(postgres: bool) -> Select[Customer]:
+    """Built once per database kind; bound with ``team_id`` and ``ids``."""
+    return select(Customer).where(
+        col(Customer.team_id) == bindparam("team_id"),
+        one_of_bound(col(Customer.id), "ids", postgres=postgres),
+    )
 
 
 async def total_invoiced_by_customer_ids(

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import or_, select, union
+from sqlalchemy import Date, Select, bindparam, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, InvoiceItem
-from invoiceflow.models.sql import one_of
+from invoiceflow.models.sql import is_postgres, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -100,10 +101,6 @@ class InvoiceUpdate(Input):
 INVOICE_COLUMNS = (*Invoice.__table__.columns, Invoice.balance_due)  # type: ignore[attr-defined]
 
 
-def _visible(principal: Principal) -> Any:
-    return (col(Invoice.team_id) == principal.team_id) & col(Invoice.deleted_at).is_(None)
-
-
 async def list_invoices(
     *,
     session: AsyncSession,
@@ -121,28 +118,57 @@ async def list_invoices(
     The page holds read-only rows with the model's attribute names (``balance_due``
     included), not ORM objects: a list of 100 is read, shaped and dropped.
     """
-    filters = [_visible(principal)]
-    if status:
-        filters.append(_status_filter(status))
+    if status and status not in STATUSES:
+        raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
+    stmt, matching = _list_statements(status or None, customer_id is not None, sort, bool(search))
+    number, size = page_params(page, per_page)
+    params: dict[str, Any] = {"team_id": principal.team_id, "today": today()}
     if customer_id is not None:
-        filters.append(col(Invoice.customer_id) == customer_id)
-    ordering = _ordering(sort)
-    if not search:
-        stmt = select(*INVOICE_COLUMNS).where(*filters).order_by(*ordering)
-        return await paginate(session, stmt, page=page, per_page=per_page, count=count, rows=True)
-    matching = _matching(principal, filters, like_pattern(search))
-    candidates: Any = matching
-    if not sort:  # newest first: only the page's ids, taken from the matches, are read
-        number, size = page_params(page, per_page)
-        found = matching.subquery()
-        candidates = select(found.c.id).order_by(found.c.id.desc()).limit(number * size)
-    stmt = select(*INVOICE_COLUMNS).where(col(Invoice.id).in_(candidates)).order_by(*ordering)
+        params["customer_id"] = customer_id
+    if search:
+        params["pattern"] = like_pattern(search)
+        params["candidates"] = number * size
     return await paginate(
-        session, stmt, page=page, per_page=per_page, count=count, rows=True, count_of=matching
+        session,
+        stmt,
+        page=page,
+        per_page=per_page,
+        count=count,
+        rows=True,
+        count_of=matching,
+        params=params,
     )
 
 
-def _matching(principal: Principal, filters: list[Any], pattern: str) -> Any:
+@functools.cache
+def _list_statements(
+    status: str | None, by_customer: bool, sort: str | None, search: bool
+) -> tuple[Select[Any], Any]:
+    """The statement of a page of invoices (and, for a search, of its matches), built once
+    for each combination of filters and bound per request: ``team_id``, ``today``, and
+    ``customer_id``, ``pattern`` and ``candidates`` where they apply. Building it cost a
+    list about as much as running it."""
+    filters = [
+        col(Invoice.team_id) == bindparam("team_id"),
+        col(Invoice.deleted_at).is_(None),
+    ]
+    if status:
+        filters.append(_status_filter(status))
+    if by_customer:
+        filters.append(col(Invoice.customer_id) == bindparam("customer_id"))
+    ordering = _ordering(sort)
+    if not search:
+        return select(*INVOICE_COLUMNS).where(*filters).order_by(*ordering), None
+    matching = _matching(filters, bindparam("pattern"))
+    candidates: Any = matching
+    if not sort:  # newest first: only the page's ids, taken from the matches, are read
+        found = matching.subquery()
+        candidates = select(found.c.id).order_by(found.c.id.desc()).limit(bindparam("candidates"))
+    stmt = select(*INVOICE_COLUMNS).where(col(Invoice.id).in_(candidates)).order_by(*ordering)
+    return stmt, matching
+
+
+def _matching(filters: list[Any], pattern: Any) -> Any:
     """Ids of the team's invoices (within ``filters``) whose number, or whose customer's
     company or contact name, contains ``pattern``.
 
@@ -155,7 +181,7 @@ def _matching(principal: Principal, filters: list[Any], pattern: str) -> Any:
         *filters, col(Invoice.invoice_number).ilike(pattern, escape="\\")
     )
     customers = select(col(Customer.id)).where(
-        col(Customer.team_id) == principal.team_id,
+        col(Customer.team_id) == bindparam("team_id"),
         or_(
             col(Customer.company_name).ilike(pattern, escape="\\"),
             col(Customer.contact_name).ilike(pattern, escape="\\"),
@@ -166,13 +192,13 @@ def _matching(principal: Principal, filters: list[Any], pattern: str) -> Any:
 
 
 def _status_filter(status: str) -> Any:
-    if status not in STATUSES:
-        raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
+    """Invoices that read as ``status`` on the day bound as ``today``."""
     stored = col(Invoice.status)
+    on = bindparam("today", type_=Date())
     if status == "overdue":
-        return stored.in_(OPEN_STATUSES) & (col(Invoice.due_date) < today())
+        return stored.in_(OPEN_STATUSES) & (col(Invoice.due_date) < on)
     if status in OPEN_STATUSES:
-        return (stored == status) & (col(Invoice.due_date) >= today())
+        return (stored == status) & (col(Invoice.due_date) >= on)
     return stored == status
 
 
@@ -195,10 +221,18 @@ async def find_invoice(
     *, session: AsyncSession, principal: Principal, invoice_id: int, for_update: bool = False
 ) -> Invoice | None:
     """The team's live invoice with this id, or None (another team's id included)."""
-    stmt = select(Invoice).where(_visible(principal), col(Invoice.id) == invoice_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+    params = {"team_id": principal.team_id, "invoice_id": invoice_id}
+    return (await session.execute(_find_statement(for_update), params)).scalar_one_or_none()
+
+
+@functools.cache
+def _find_statement(for_update: bool) -> Select[Invoice]:
+    stmt = select(Invoice).where(
+        col(Invoice.team_id) == bindparam("team_id"),
+        col(Invoice.deleted_at).is_(None),
+        col(Invoice.id) == bindparam("invoice_id"),
+    )
+    return stmt.with_for_update() if for_update else stmt
 
 
 async def get_invoice(
@@ -407,8 +441,15 @@ async def invoices_by_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[Invoice | None]:
     """Invoices by id, deleted ones included (a payment still names its invoice)."""
-    stmt = select(Invoice).where(
-        col(Invoice.team_id) == principal.team_id, one_of(session, col(Invoice.id), ids)
-    )
-    found = {invoice.id: invoice for invoice in (await session.execute(stmt)).scalars()}
+    stmt = _by_ids_statement(is_postgres(session))
+    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    found = {invoice.id: invoice for invoice in (await session.execute(stmt, params)).scalars()}
     return [found.get(i) for i in ids]
+
+
+@functools.cache
+def _by_ids_statement(postgres: bool) -> Select[Invoice]:
+    return select(Invoice).where(
+        col(Invoice.team_id) == bindparam("team_id"),
+        one_of_bound(col(Invoice.id), "ids", postgres=postgres),
+    )

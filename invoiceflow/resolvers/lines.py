@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import Field
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from invoiceflow.models import LineItemBase, Product
-from invoiceflow.models.sql import one_of
+from invoiceflow.models.sql import is_postgres, lean_rows, one_of, one_of_bound
 from invoiceflow.resolvers.errors import ValidationFailed
 from invoiceflow.resolvers.money import (
     MAX_LINE_AMOUNT,
@@ -142,7 +143,7 @@ def _price(product: Product | None) -> Any:
 async def lines_by_document_ids(
     session: AsyncSession,
     principal: Principal,
-    document_type: type[Any],
+    document_type: type[SQLModel],
     item_type: type[LineItemBase],
     key: str,
     ids: Sequence[int],
@@ -154,17 +155,27 @@ async def lines_by_document_ids(
     objects; on a list of 100 invoices that is 300 objects the session need not track.
     Nothing writes through these: a change to lines goes through ``store_lines``.
     """
-    parent = col(getattr(item_type, key))
-    stmt = (
-        select(*item_type.__table__.columns)  # type: ignore[attr-defined]
-        .join(document_type, col(document_type.id) == parent)
-        .where(col(document_type.team_id) == principal.team_id, one_of(session, parent, ids))
-        .order_by(parent, col(item_type.position))
-    )
+    stmt = _lines_statement(document_type, item_type, key, is_postgres(session))
+    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
     grouped: dict[int, list[Any]] = defaultdict(list)
-    for line in (await session.execute(stmt)).all():
+    for line in await lean_rows(session, stmt, params):
         grouped[getattr(line, key)].append(line)
     return [grouped.get(i, []) for i in ids]
+
+
+@functools.cache
+def _lines_statement(document_type: Any, item_type: Any, key: str, postgres: bool) -> Select[Any]:
+    """Built once per kind of document and database; bound with ``team_id`` and ``ids``."""
+    parent = col(getattr(item_type, key))
+    return (
+        select(*item_type.__table__.columns)
+        .join(document_type, col(document_type.id) == parent)
+        .where(
+            col(document_type.team_id) == bindparam("team_id"),
+            one_of_bound(parent, "ids", postgres=postgres),
+        )
+        .order_by(parent, col(item_type.position))
+    )
 
 
 async def _products(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoiceflow.models.sql import lean_rows
 from invoiceflow.resolvers.errors import ValidationFailed
 
 T = TypeVar("T")
@@ -61,38 +63,57 @@ async def paginate(
     count: bool = True,
     rows: bool = False,
     count_of: Any = None,
+    params: dict[str, Any] | None = None,
 ) -> Page[Any]:
     """Run ``stmt`` for one page, counting in the same statement.
 
     ``stmt`` selects one entity (the page holds model objects) or, with ``rows=True``,
-    columns (the page holds read-only rows: lean, for lists nothing writes through).
-    The total rides along as an uncorrelated scalar subquery (``count(*)`` over the same
-    filter), which the database evaluates once and an index answers; a window count would
-    make it build every matching row to keep one page. A page past the end (no rows to
-    carry the total) needs a separate count. ``count=False`` skips counting altogether;
-    ``count_of`` counts that statement's rows instead of ``stmt``'s (the same set, cheaper).
+    columns (the page holds read-only rows: lean, for lists nothing writes through, read
+    without the ORM's loading). The total rides along as an uncorrelated scalar subquery
+    (``count(*)`` over the same filter), which the database evaluates once and an index
+    answers; a window count would make it build every matching row to keep one page. A page
+    past the end (no rows to carry the total) needs a separate count. ``count=False`` skips
+    counting altogether; ``count_of`` counts that statement's rows instead of ``stmt``'s (the
+    same set, cheaper).
+
+    ``params`` are the values of ``stmt``'s bound parameters: a statement built once and
+    bound per request (its page statements are then built once too).
     """
     page, per_page = page_params(page, per_page)
-    window = stmt.limit(per_page).offset((page - 1) * per_page)
-    run = session.execute if rows else session.scalars
-    if not count:
-        items = list((await run(window)).all())
-        return Page(items=items, total=None, page=page, per_page=per_page)
-    counted = stmt.order_by(None) if count_of is None else count_of
-    count_stmt = select(func.count()).select_from(counted.subquery())
-    if rows:  # the total is read as the row's last column, harmless beside the others
-        found = (await session.execute(window.add_columns(count_stmt.label("_total")))).all()
-        items = list(found)
+    build = _page_statements if params is not None else _page_statements.__wrapped__
+    window, count_stmt = build(stmt, count_of, count, rows)
+    bound = {**(params or {}), "page_limit": per_page, "page_offset": (page - 1) * per_page}
+    if rows:
+        found = list(await lean_rows(session, window, bound))
+        items: list[Any] = found
     else:
-        found = (await session.execute(window.add_columns(count_stmt.scalar_subquery()))).all()
+        found = list((await session.execute(window, bound)).all())
         items = [row[0] for row in found]
+    if count_stmt is None:
+        return Page(items=items, total=None, page=page, per_page=per_page)
     if found:
-        total = found[0][-1]
+        total = found[0][-1]  # the total is read as the row's last column
     elif page == 1:
         total = 0
     else:
-        total = (await session.execute(count_stmt)).scalar_one()
+        total = (await session.execute(count_stmt, params)).scalar_one()
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+@functools.lru_cache(maxsize=256)
+def _page_statements(
+    stmt: Select[Any], count_of: Any, count: bool, rows: bool
+) -> tuple[Select[Any], Select[Any] | None]:
+    """The statement of one page of ``stmt`` (limit and offset bound as ``page_limit`` and
+    ``page_offset``, the total as its last column when counted) and the count alone."""
+    window = stmt.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+    if not count:
+        return window, None
+    counted = stmt.order_by(None) if count_of is None else count_of
+    count_stmt = select(func.count()).select_from(counted.subquery())
+    if rows:
+        return window.add_columns(count_stmt.label("_total")), count_stmt
+    return window.add_columns(count_stmt.scalar_subquery()), count_stmt
 
 
 def like_pattern(term: str) -> str:

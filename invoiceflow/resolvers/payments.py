@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -10,12 +11,12 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Invoice, Payment
-from invoiceflow.models.sql import one_of
+from invoiceflow.models.sql import is_postgres, one_of, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, ValidationFailed
@@ -104,17 +105,24 @@ async def apply_payment(
 async def payments_by_invoice_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[list[Payment]]:
-    stmt = (
+    stmt = _by_invoice_ids_statement(is_postgres(session))
+    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    grouped: dict[int, list[Payment]] = defaultdict(list)
+    for payment in (await session.execute(stmt, params)).scalars():
+        grouped[payment.invoice_id].append(payment)
+    return [grouped.get(i, []) for i in ids]
+
+
+@functools.cache
+def _by_invoice_ids_statement(postgres: bool) -> Select[Payment]:
+    return (
         select(Payment)
         .where(
-            col(Payment.team_id) == principal.team_id, one_of(session, col(Payment.invoice_id), ids)
+            col(Payment.team_id) == bindparam("team_id"),
+            one_of_bound(col(Payment.invoice_id), "ids", postgres=postgres),
         )
         .order_by(col(Payment.id).desc())
     )
-    grouped: dict[int, list[Payment]] = defaultdict(list)
-    for payment in (await session.execute(stmt)).scalars():
-        grouped[payment.invoice_id].append(payment)
-    return [grouped.get(i, []) for i in ids]
 
 
 async def payments_by_customer_ids(
