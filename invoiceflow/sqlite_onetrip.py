@@ -22,7 +22,7 @@ connection, touched only on that thread).
 from __future__ import annotations
 
 import collections
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -111,7 +111,7 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return await self._one_trip(operation, seq_of_parameters, many=True)
 
     async def _one_trip(self, operation: Any, parameters: Any, *, many: bool) -> None:
-        adapted: OneTripConnection = self._adapt_connection
+        adapted = cast(OneTripConnection, self._adapt_connection)
         connection = self._connection
         async with adapted._execute_mutex:
             begin, adapted._begin = adapted._begin, None
