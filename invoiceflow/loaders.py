@@ -25,6 +25,7 @@ from invoiceflow.models import (
 )
 from invoiceflow.resolvers import customers, delivery, estimates, invoices, payments, products
 from invoiceflow.resolvers.principal import Principal
+from invoiceflow.resolvers.written import written
 
 BatchRead = Callable[..., Awaitable[list[Any]]]
 
@@ -38,15 +39,30 @@ def _loader(
     return DataLoader(batch_load_fn=batch)
 
 
+def _knowing(name: str, session: AsyncSession, principal: Principal, read: BatchRead) -> DataLoader:
+    """A loader that first answers what this request's resolvers wrote (``remember``)."""
+
+    async def batch(keys: Sequence[int]) -> list[Any]:
+        known = written(session, name)
+        missing = [key for key in keys if key not in known]
+        found = {}
+        if missing:
+            values = await read(session=session, principal=principal, ids=missing)
+            found = dict(zip(missing, values, strict=True))
+        return [known[key] if key in known else found[key] for key in keys]
+
+    return DataLoader(batch_load_fn=batch)
+
+
 class Loaders:
     """The loaders of one request (cheap to make: nothing runs until a key is loaded)."""
 
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
-        self.customer: DataLoader[int, Customer | None] = _loader(
-            session, principal, customers.customers_by_ids
+        self.customer: DataLoader[int, Customer | None] = _knowing(
+            "customer", session, principal, customers.customers_by_ids
         )
-        self.invoice_items: DataLoader[int, list[InvoiceItem]] = _loader(
-            session, principal, invoices.items_by_invoice_ids
+        self.invoice_items: DataLoader[int, list[InvoiceItem]] = _knowing(
+            "invoice_items", session, principal, invoices.items_by_invoice_ids
         )
         self.customer_invoices: DataLoader[int, list[Invoice]] = _loader(
             session, principal, customers.invoices_by_customer_ids
@@ -60,8 +76,8 @@ class Loaders:
         self.invoice: DataLoader[int, Invoice | None] = _loader(
             session, principal, invoices.invoices_by_ids
         )
-        self.invoice_payments: DataLoader[int, list[Payment]] = _loader(
-            session, principal, payments.payments_by_invoice_ids
+        self.invoice_payments: DataLoader[int, list[Payment]] = _knowing(
+            "invoice_payments", session, principal, payments.payments_by_invoice_ids
         )
         self.customer_payments: DataLoader[int, list[Payment]] = _loader(
             session, principal, payments.payments_by_customer_ids

@@ -44,3 +44,29 @@ async def test_graphql_list_costs_page_plus_selected_relations(
     await seed(alice, rows)
     count = await measure(alice, statements, alice.graphql_response(GRAPHQL_LIST))
     assert count == KEY_LOOKUP + 1 + 2, statements.sql  # page, customers, items
+
+
+async def test_a_create_answers_without_reading_back_what_it_wrote(
+    alice: Api, statements: Statements
+) -> None:
+    customer = await alice.create_customer(company_name="Written Ltd")
+    await alice.get("/teams/current")  # warm: the key's last-use refresh is not counted
+    statements.sql.clear()
+    body = {
+        "customer_id": customer["id"],
+        "items": [
+            {"description": "Design", "quantity": 3, "unit_price": "150"},
+            {"description": "Build", "quantity": "2.5", "unit_price": "99.99", "tax_rate": 10},
+        ],
+    }
+    response = await alice.post("/invoices", body)
+    assert response.status_code == 201, response.text
+    written = [s.lstrip().split(None, 1)[0].upper() for s in statements.sql]
+    last_write = max(i for i, head in enumerate(written) if head in ("INSERT", "UPDATE"))
+    assert written[last_write + 1 :] == [], statements.sql  # no SELECT after the lines' INSERT
+    created = response.json()["data"]
+    fetched = (await alice.get(f"/invoices/{created['id']}")).json()["data"]
+    assert created == fetched  # the remembered lines, customer and payments are what was stored
+    assert [line["description"] for line in created["items"]] == ["Design", "Build"]
+    assert created["customer"]["company_name"] == "Written Ltd"
+    assert created["payments"] == []

@@ -40,6 +40,7 @@ from invoiceflow.resolvers.validation import (
     parse,
     sent_fields,
 )
+from invoiceflow.resolvers.written import remember
 
 STATUSES = ("draft", "sent", "partial", "paid", "cancelled", "overdue")
 # "overdue" is never stored: it is how a sent or partial invoice past its due date reads.
@@ -271,7 +272,14 @@ async def create_invoice(*, session: AsyncSession, principal: Principal, data: A
         totals=priced.totals,
     )
     assert invoice.id is not None
-    await store_lines(session, InvoiceItem, {"invoice_id": invoice.id}, priced, replace=False)
+    lines = await store_lines(
+        session, InvoiceItem, {"invoice_id": invoice.id}, priced, replace=False
+    )
+    # The answer shows what was just written: no reading it back under the numbering lock.
+    assert customer.id is not None
+    remember(session, "customer", customer.id, customer)
+    remember(session, "invoice_items", invoice.id, lines)
+    remember(session, "invoice_payments", invoice.id, [])
     return invoice
 
 

@@ -1,0 +1,27 @@
+"""What a resolver has just written, kept for the same request's loaders.
+
+A create answers with what it wrote: the new invoice's lines, its customer, its (no)
+payments. Reading them back costs statements while the team's numbering row is locked;
+instead the resolver says what they are, and the loader of that name (see
+``invoiceflow.loaders.Loaders``) answers those keys without SQL. Only for values nothing later
+in the request changes: the session (one per request) keeps them in ``session.info``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_KEY = "invoiceflow.written"
+
+
+def remember(session: AsyncSession, loader: str, key: int, value: Any) -> None:
+    """``loader`` (a name of ``Loaders``) is to answer ``value`` for ``key``."""
+    session.info.setdefault(_KEY, {}).setdefault(loader, {})[key] = value
+
+
+def written(session: AsyncSession, loader: str) -> dict[int, Any]:
+    """What this request's resolvers said ``loader`` should answer, by key."""
+    known: dict[str, dict[int, Any]] = session.info.get(_KEY, {})
+    return known.get(loader, {})
