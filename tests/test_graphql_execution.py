@@ -56,6 +56,10 @@ class Query:
     def things(self) -> list[Thing]:
         return ROWS  # type: ignore[return-value]
 
+    @strawberry.field
+    def maybe_things(self) -> list[Thing | None]:
+        return [ROWS[0], None, ROWS[2]]  # type: ignore[list-item]
+
 
 def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
     lean = strawberry.Schema(query=Query, execution_context_class=LeanExecutionContext)
@@ -93,3 +97,15 @@ async def test_null_in_a_non_null_leaf_is_the_same_error() -> None:
     assert errors(ours) == errors(theirs)
     assert errors(ours)[0][1] == ["things", 1, "requiredName"]
     assert "Cannot return null for non-nullable field Thing.requiredName" in errors(ours)[0][0]
+
+
+async def test_a_failing_item_of_a_nullable_list_is_null_alone() -> None:
+    ours, theirs = await both("{ maybeThings { id colour later } }")
+    assert (
+        ours.data
+        == theirs.data
+        == {"maybeThings": [{"id": "1", "colour": "RED", "later": 10}, None, None]}
+    )
+    assert (
+        errors(ours) == errors(theirs) == [("no colour for this one", ["maybeThings", 2, "colour"])]
+    )

@@ -199,6 +199,53 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return results
         return self._gather(results, awaitable)
 
+    def complete_list_item_value(
+        self,
+        item: Any,
+        complete_results: list[Any],
+        item_type: Any,
+        field_details_list: Any,
+        info: Any,
+        item_path: Path,
+        position_context: Any,
+    ) -> bool:
+        """An object of a list, straight to its fields: graphql-core's path (complete_value,
+        twice with a non-null wrapper, complete_object_value, collect_and_execute_subfields)
+        for each of a list's rows does nothing an object type without ``is_type_of`` and a
+        selection without ``@defer`` needs. Anything else takes that path."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if (
+            item is None
+            or position_context is not None
+            or not isinstance(object_type, GraphQLObjectType)
+            or object_type.is_type_of is not None
+        ):
+            return super().complete_list_item_value(
+                item, complete_results, item_type, field_details_list, info, item_path,
+                position_context,
+            )  # fmt: skip
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if new_defer_usages:
+            return super().complete_list_item_value(
+                item, complete_results, item_type, field_details_list, info, item_path,
+                position_context,
+            )  # fmt: skip
+        try:
+            completed = self.execute_fields(object_type, item, item_path, grouped_field_set, None)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            complete_results.append(None)
+            return False
+        if self.is_awaitable(completed):
+            complete_results.append(
+                self._await_completed(completed, item_type, field_details_list, item_path)
+            )
+            return True
+        complete_results.append(completed)
+        return False
+
     def _execute_relation(
         self,
         parent_type: GraphQLObjectType,
