@@ -9,23 +9,38 @@ json_each(?))``) made SQLite's planner scan the team's rows instead of probing t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+import collections
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
 
-from sqlalchemy import Executable, Integer, Row, any_, bindparam
+from sqlalchemy import Executable, Integer, any_, bindparam
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def lean_rows(
     session: AsyncSession, stmt: Executable, params: dict[str, Any] | None = None
-) -> Sequence[Row[Any]]:
-    """Run ``stmt`` on the session's connection and return its rows as they come, without
+) -> Sequence[Any]:
+    """Run ``stmt`` on the session's connection and return its rows as named tuples, without
     the ORM's per-row loading (read-only rows, named as the statement's columns). The session
     flushes first, as ``session.execute`` would, when it holds unwritten changes."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    return (await (await session.connection()).execute(stmt, params)).all()
+    result = await (await session.connection()).execute(stmt, params)
+    make = _record_type(tuple(result.keys()))
+    return [make(row) for row in result.all()]
+
+
+@functools.lru_cache(maxsize=128)
+def _record_type(keys: tuple[str, ...]) -> Callable[[Iterable[Any]], tuple[Any, ...]]:
+    """A named tuple for rows with these columns. SQLAlchemy's ``Row`` reaches a column by
+    attribute only after a failed lookup (about 600 ns, against 30 for a named tuple), and
+    a list's shapes read some 1,500 of them; names that cannot be attributes (``_total``)
+    are renamed, their values still there by position."""
+    make_type: Any = collections.namedtuple  # built from names known only at run time
+    record = make_type("LeanRow", keys, rename=True)
+    return cast(Callable[[Iterable[Any]], tuple[Any, ...]], record._make)
 
 
 def is_postgres(session: AsyncSession) -> bool:

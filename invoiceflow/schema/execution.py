@@ -92,8 +92,9 @@ def _load(field_def: GraphQLField) -> Load | None:
 
 
 # Values graphql-core asks "is this awaitable?" about, thousands of times per list. For rows
-# (SQLAlchemy's Row answers a missing attribute by raising, slowly) and models (Pydantic's
-# __getattr__) the generic check is the costly part; none of them is ever awaitable.
+# (SQLAlchemy's Row answers a missing attribute by raising, slowly; lean rows are named
+# tuples) and models (Pydantic's __getattr__) the generic check is the costly part; none of
+# them is ever awaitable.
 _NEVER_AWAITABLE: frozenset[type] = frozenset({Row, Decimal, date, datetime, str, int})
 
 
@@ -103,7 +104,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         generic = self.is_awaitable
 
         def is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
-            if type(value) in _NEVER_AWAITABLE or isinstance(value, SQLModel):
+            if type(value) in _NEVER_AWAITABLE or isinstance(value, (SQLModel, tuple)):
                 return False
             return generic(value)
 
