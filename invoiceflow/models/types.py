@@ -36,10 +36,14 @@ class Money(TypeDecorator[Decimal]):
             return dialect.type_descriptor(BigInteger())
         return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
 
+    def stored(self, value: Any) -> Decimal | None:
+        """``value`` as this column stores it and reads it back (at its scale)."""
+        return None if value is None else Decimal(value).quantize(self._quantum)
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        if value is None:
+        exact = self.stored(value)
+        if exact is None:
             return None
-        exact = Decimal(value).quantize(self._quantum)
         if dialect.name == "sqlite":
             return int(exact.scaleb(self.scale))
         return exact

@@ -15,6 +15,7 @@ from sqlmodel import SQLModel, col
 
 from invoiceflow.models import LineItemBase, Product
 from invoiceflow.models.sql import is_postgres, lean_rows, one_of, one_of_bound
+from invoiceflow.models.types import Money
 from invoiceflow.resolvers.errors import ValidationFailed
 from invoiceflow.resolvers.money import (
     MAX_LINE_AMOUNT,
@@ -116,10 +117,21 @@ async def store_lines(
     if replace:
         ((key, value),) = parent.items()
         await session.execute(delete(item_type).where(col(getattr(item_type, key)) == value))
-    items = [item_type(**parent, **values) for values in priced.values]
+    items = [item_type(**parent, **_as_stored(item_type, values)) for values in priced.values]
     session.add_all(items)
     await session.flush()
-    return items
+    return items  # as a read would return them: amounts at their columns' scales
+
+
+def _as_stored(item_type: Any, values: dict[str, Any]) -> dict[str, Any]:
+    money = _money_columns(item_type)
+    return {name: money[name].stored(v) if name in money else v for name, v in values.items()}
+
+
+@functools.cache
+def _money_columns(item_type: Any) -> dict[str, Money]:
+    columns = item_type.__table__.columns
+    return {c.key: c.type for c in columns if isinstance(c.type, Money)}
 
 
 async def write_lines(
