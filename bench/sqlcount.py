@@ -57,7 +57,9 @@ class EngineCounter:
             self.sql.append(" ".join(statement.split()))
 
     def _begin(self, _conn: Any) -> None:
-        if self.postgres:  # on SQLite the BEGIN is a statement the hook above already saw
+        # On SQLite the BEGIN is sent in the hop of the first statement (sqlite_onetrip):
+        # no trip of its own.
+        if self.postgres:
             self.trips += 1
 
     def _control(self, _conn: Any) -> None:
