@@ -56,14 +56,15 @@ class EngineCounter:
         if head not in CONTROL:
             self.sql.append(" ".join(statement.split()))
 
-    def _begin(self, _conn: Any) -> None:
+    def _begin(self, conn: Any) -> None:
         # On SQLite the BEGIN is sent in the hop of the first statement (sqlite_onetrip):
-        # no trip of its own.
-        if self.postgres:
+        # no trip of its own. On PostgreSQL reads run in autocommit: no BEGIN at all.
+        if self.postgres and not _autocommit(conn):
             self.trips += 1
 
-    def _control(self, _conn: Any) -> None:
-        self.trips += 1
+    def _control(self, conn: Any) -> None:
+        if not _autocommit(conn):
+            self.trips += 1
 
     def _checkout(self, *_args: Any) -> None:
         if self.pings:
@@ -71,6 +72,10 @@ class EngineCounter:
 
     def count(self) -> Count:
         return Count(sql=len(self.sql), trips=self.trips, statements=list(self.sql))
+
+
+def _autocommit(conn: Any) -> bool:
+    return bool(conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
 
 
 def _check(case: Case, response: httpx.Response, who: str) -> None:

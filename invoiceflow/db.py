@@ -105,11 +105,19 @@ class Database:
         if pool_size is None:
             pool_size = SQLITE_POOL if is_sqlite(url) else POSTGRES_POOL
         engine = make_engine(url, timeout=timeout, pool_size=pool_size, max_overflow=0)
-        writer = engine.execution_options(sqlite_immediate=True) if is_sqlite(url) else engine
+        if is_sqlite(url):
+            # A read is one transaction: SQLite gives it one snapshot for all its statements
+            # (and its BEGIN travels with the first statement: no round trip of its own).
+            reader, writer = engine, engine.execution_options(sqlite_immediate=True)
+        else:
+            # PostgreSQL at READ COMMITTED gives every statement its own snapshot, inside a
+            # transaction or not: a read-only request's BEGIN and COMMIT buy nothing but two
+            # round trips, so reads run in autocommit. Writes keep their one transaction.
+            reader, writer = engine.execution_options(isolation_level="AUTOCOMMIT"), engine
         options: dict[str, Any] = {"expire_on_commit": False}
         return cls(
             engine=engine,
-            read_sessions=async_sessionmaker(engine, **options),
+            read_sessions=async_sessionmaker(reader, **options),
             write_sessions=async_sessionmaker(writer, **options),
             writer_turn=asyncio.Lock() if is_sqlite(url) else None,
         )

@@ -123,3 +123,24 @@ async def test_failed_update_keeps_the_invoice_as_it_was(
     after = (await alice.get(f"/invoices/{invoice['id']}")).json()["data"]
     assert after == before
     assert await counts(services) == (1, 1, 1)
+
+
+async def _in_transaction(session: Any) -> bool:
+    await session.execute(select(1))
+    driver = (await (await session.connection()).get_raw_connection()).driver_connection
+    if hasattr(driver, "is_in_transaction"):  # asyncpg
+        return bool(driver.is_in_transaction())
+    return bool(driver._conn.in_transaction)  # aiosqlite's sqlite3 connection
+
+
+async def test_writes_run_in_a_transaction_and_reads_where_it_gives_a_snapshot(
+    services: Services, backend: str
+) -> None:
+    async with services.db.write_sessions() as session:
+        assert await _in_transaction(session)
+        await session.rollback()
+    async with services.db.read_sessions() as session:
+        # SQLite: one snapshot for the request's statements. PostgreSQL at READ COMMITTED
+        # takes a snapshot per statement either way: reads run in autocommit, no BEGIN/COMMIT.
+        assert await _in_transaction(session) is (backend == "sqlite")
+        await session.rollback()
