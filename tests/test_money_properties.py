@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from invoiceflow.pdf import money
 from invoiceflow.resolvers.money import document_totals, line_totals
+from invoiceflow.schema.scalars import _decimal_out
 from tests.conftest import Api
 
 CENT = Decimal("0.01")
@@ -84,3 +85,9 @@ async def test_rest_graphql_and_pdf_agree(alice: Api, items: list[dict[str, Deci
     assert Decimal(str(rest["tax"])) == expected.tax
     for value in (expected.subtotal, expected.tax, expected.total):
         assert money(value, "EUR") in text
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+def test_graphql_writes_every_decimal_in_plain_notation(value: Decimal) -> None:
+    assert _decimal_out(value) == format(value, "f")
+    assert "E" not in _decimal_out(value)

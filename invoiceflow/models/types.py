@@ -68,7 +68,7 @@ class Money(TypeDecorator[Decimal]):
                 return None
             if impl is not None:
                 value = impl(value)
-            return Decimal(value).quantize(quantum)
+            return (value if type(value) is Decimal else Decimal(value)).quantize(quantum)
 
         return from_numeric
 

