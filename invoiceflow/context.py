@@ -16,6 +16,7 @@ from invoiceflow.auth import authenticate, key_use_is_stale, rate_key, touch_key
 from invoiceflow.loaders import Loaders
 from invoiceflow.resolvers.effects import Effects
 from invoiceflow.resolvers.principal import Principal
+from invoiceflow.resolvers.written import forget_written
 
 if TYPE_CHECKING:
     from invoiceflow.app import Services
@@ -36,6 +37,12 @@ class Context:
     @cached_property
     def loaders(self) -> Loaders:
         return Loaders(self.session, self.principal)
+
+    def fresh_reads(self) -> None:
+        """Forget what this request's loaders have read or were handed: for the next
+        mutation of a GraphQL document, which must see what the ones before it wrote."""
+        self.__dict__.pop("loaders", None)
+        forget_written(self.session)
 
 
 async def authenticate_request(services: Services, request: Any) -> Principal:

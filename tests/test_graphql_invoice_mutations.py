@@ -214,3 +214,21 @@ async def test_a_failed_mutation_rolls_back_an_earlier_update_in_the_document(al
     only_error(body, "NOT_FOUND")
     invoice = data_of(await alice.graphql(INVOICE, {"id": str(created["id"])}))["invoice"]
     assert (invoice["notes"], invoice["status"]) == ("Before", "DRAFT")
+
+
+TWO_UPDATES = """mutation($id: ID!, $a: InvoiceUpdateInput!, $b: InvoiceUpdateInput!) {
+  first: updateInvoice(id: $id, input: $a) { items { description } payments { id } }
+  second: updateInvoice(id: $id, input: $b) { items { description } payments { id } } }"""
+
+
+async def test_each_mutation_of_a_document_reads_what_the_ones_before_wrote(alice: Api) -> None:
+    """Loaders (and what a create handed them) are per mutation: the second update of the
+    same invoice shows its own lines, not the first's answer read again."""
+    customer_id = (await alice.create_customer())["id"]
+    created = await alice.create_invoice(customer_id)
+    first = {"items": [{"description": "First", "quantity": "1", "unitPrice": "10"}]}
+    second = {"items": [{"description": "Second", "quantity": "1", "unitPrice": "20"}]}
+    body = await alice.graphql(TWO_UPDATES, {"id": str(created["id"]), "a": first, "b": second})
+    answer = data_of(body)
+    assert answer["first"]["items"] == [{"description": "First"}]
+    assert answer["second"]["items"] == [{"description": "Second"}]

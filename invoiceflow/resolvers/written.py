@@ -25,3 +25,8 @@ def written(session: AsyncSession, loader: str) -> dict[int, Any]:
     """What this request's resolvers said ``loader`` should answer, by key."""
     known: dict[str, dict[int, Any]] = session.info.get(_KEY, {})
     return known.get(loader, {})
+
+
+def forget_written(session: AsyncSession) -> None:
+    """Drop everything remembered (the next mutation of a document starts afresh)."""
+    session.info.pop(_KEY, None)

@@ -27,6 +27,7 @@ from graphql import (
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
+    OperationType,
     Undefined,
     is_leaf_type,
 )
@@ -199,6 +200,24 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable:
             return results
         return self._gather(results, awaitable)
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        # Mutations run one after the other; each starts with fresh loaders, so that it
+        # reads what the mutations before it wrote, not their answers again.
+        if path.prev is None and self.operation.operation == OperationType.MUTATION:
+            fresh_reads = getattr(self.context_value, "fresh_reads", None)
+            if fresh_reads is not None:
+                fresh_reads()
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
 
     def complete_list_item_value(
         self,
