@@ -233,25 +233,13 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         twice with a non-null wrapper, complete_object_value, collect_and_execute_subfields)
         for each of a list's rows does nothing an object type without ``is_type_of`` and a
         selection without ``@defer`` needs. Anything else takes that path."""
-        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-        if (
-            item is None
-            or position_context is not None
-            or not isinstance(object_type, GraphQLObjectType)
-            or object_type.is_type_of is not None
-        ):
+        direct = self._direct_fields(item, item_type, field_details_list, position_context)
+        if direct is None:
             return super().complete_list_item_value(
                 item, complete_results, item_type, field_details_list, info, item_path,
                 position_context,
             )  # fmt: skip
-        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
-            object_type, field_details_list
-        )
-        if new_defer_usages:
-            return super().complete_list_item_value(
-                item, complete_results, item_type, field_details_list, info, item_path,
-                position_context,
-            )  # fmt: skip
+        object_type, grouped_field_set = direct
         try:
             completed = self.execute_fields(object_type, item, item_path, grouped_field_set, None)
         except Exception as raw_error:
@@ -265,6 +253,24 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return True
         complete_results.append(completed)
         return False
+
+    def _direct_fields(
+        self, item: Any, item_type: Any, field_details_list: Any, position_context: Any
+    ) -> tuple[GraphQLObjectType, Any] | None:
+        """The object type and the fields of a list's item, when they can be executed
+        directly (see complete_list_item_value); None otherwise."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if (
+            item is None
+            or position_context is not None
+            or not isinstance(object_type, GraphQLObjectType)
+            or object_type.is_type_of is not None
+        ):
+            return None
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            object_type, field_details_list
+        )
+        return None if new_defer_usages else (object_type, grouped_field_set)
 
     def _execute_relation(
         self,
