@@ -102,6 +102,11 @@ class InvoiceUpdate(Input):
 INVOICE_COLUMNS = (*Invoice.__table__.columns, Invoice.balance_due)  # type: ignore[attr-defined]
 
 
+def _visible() -> list[Any]:
+    """The team's live invoices, the team bound as ``team_id`` (statements built once)."""
+    return [col(Invoice.team_id) == bindparam("team_id"), col(Invoice.deleted_at).is_(None)]
+
+
 async def list_invoices(
     *,
     session: AsyncSession,
@@ -149,10 +154,7 @@ def _list_statements(
     for each combination of filters and bound per request: ``team_id``, ``today``, and
     ``customer_id``, ``pattern`` and ``candidates`` where they apply. Building it cost a
     list about as much as running it."""
-    filters = [
-        col(Invoice.team_id) == bindparam("team_id"),
-        col(Invoice.deleted_at).is_(None),
-    ]
+    filters = _visible()
     if status:
         filters.append(_status_filter(status))
     if by_customer:
@@ -228,11 +230,7 @@ async def find_invoice(
 
 @functools.cache
 def _find_statement(for_update: bool) -> Select[Invoice]:
-    stmt = select(Invoice).where(
-        col(Invoice.team_id) == bindparam("team_id"),
-        col(Invoice.deleted_at).is_(None),
-        col(Invoice.id) == bindparam("invoice_id"),
-    )
+    stmt = select(Invoice).where(*_visible(), col(Invoice.id) == bindparam("invoice_id"))
     return stmt.with_for_update() if for_update else stmt
 
 
