@@ -48,17 +48,18 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.bind.dialect.name == "postgresql"
 
 
-def one_of_bound(column: Any, name: str, *, postgres: bool) -> Any:
+def one_of_bound(
+    column: Any, name: str | None, *, postgres: bool, values: list[int] | None = None
+) -> Any:
     """``column`` is one of the integers bound as ``name`` when the statement runs: for a
-    statement built once per database kind and run with each request's ids."""
+    statement built once per database kind and run with each request's ids. ``values``
+    binds them now instead (an anonymous parameter when ``name`` is None)."""
     if postgres:
-        return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer())))
-    return column.in_(bindparam(name, expanding=True))
+        return column == any_(bindparam(name, values, type_=postgresql.ARRAY(Integer())))
+    return column.in_(bindparam(name, values, expanding=True))
 
 
 def one_of(session: AsyncSession, column: Any, ids: Iterable[int]) -> Any:
     """``column`` is one of ``ids`` (integers), in the form the session's database prefers."""
     values = [int(i) for i in ids]
-    if is_postgres(session):
-        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(Integer())))
-    return column.in_(values)
+    return one_of_bound(column, None, postgres=is_postgres(session), values=values)
