@@ -141,10 +141,10 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
     def cursor(self, server_side: bool = False) -> Any:
         if server_side and self._begin is not None:  # a streamed result has its own hops
-            self.exec_pending_begin()
+            self._send_pending_begin()
         return super().cursor(server_side)
 
-    def exec_pending_begin(self) -> None:
+    def _send_pending_begin(self) -> None:
         statement, self._begin = self._begin, None
         if statement is not None:
             self._open = True
