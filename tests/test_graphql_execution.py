@@ -1,15 +1,20 @@
-"""The lean execution of leaf fields answers exactly as graphql-core's own would: same data,
-same errors at the same paths, for every kind of field it reads directly or hands back."""
+"""The lean execution of leaf fields and loaded relations answers exactly as graphql-core's own
+would: same data, same errors at the same paths, for every kind of field it reads directly or
+hands back."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 import strawberry
+from aiodataloader import DataLoader
 
 from invoiceflow.schema.execution import LeanExecutionContext
+from invoiceflow.schema.prefetch import relation
 
 
 @strawberry.enum
@@ -109,3 +114,166 @@ async def test_a_failing_item_of_a_nullable_list_is_null_alone() -> None:
     assert (
         errors(ours) == errors(theirs) == [("no colour for this one", ["maybeThings", 2, "colour"])]
     )
+
+
+# Relations (schema/prefetch.relation): a loaded list or object goes straight to its rows'
+# fields; what is not loaded yet, and every error, takes graphql-core's path. Both answer alike.
+
+
+@dataclass
+class Part:
+    id: int
+    name: str | None
+    broken: bool = False
+
+
+@strawberry.type
+class PartType:
+    id: strawberry.ID
+    name: str | None
+
+    @strawberry.field
+    def label(self, root: strawberry.Parent[Part]) -> str:
+        if root.broken:
+            raise ValueError("no label for this part")
+        return root.name or "?"
+
+
+@dataclass
+class Box:
+    id: int
+    owner_id: int | None
+
+
+@strawberry.type
+class BoxType:
+    id: strawberry.ID
+    parts: list[PartType] = relation("parts", lambda row: row.id)
+    maybe_parts: list[PartType | None] = relation("maybe_parts", lambda row: row.id)
+    strict_parts: list[PartType] = relation("maybe_parts", lambda row: row.id)  # nulls in it
+    owner: PartType | None = relation("part", lambda row: row.owner_id)
+    required_owner: PartType = relation("part", lambda row: row.id * 10)
+
+
+PARTS = {1: Part(1, "bolt"), 2: Part(2, None), 3: Part(3, "nut", broken=True)}
+BOXES = [Box(1, 1), Box(2, None), Box(3, 3)]
+PARTS_OF = {1: [PARTS[1], PARTS[2]], 2: [], 3: [PARTS[3]]}
+MAYBE_PARTS_OF = {1: [PARTS[1], None], 2: [None], 3: [None, PARTS[3]]}
+
+
+@strawberry.type
+class BoxQuery:
+    @strawberry.field
+    def boxes(self) -> list[BoxType]:
+        return BOXES  # type: ignore[return-value]
+
+
+def _loader(values: dict[int, Any]) -> DataLoader[int, Any]:
+    async def batch(keys: list[int]) -> list[Any]:
+        return [values.get(key) for key in keys]
+
+    return DataLoader(batch_load_fn=batch)
+
+
+class BoxContext:
+    """A request's loaders, primed (as a list's look-ahead leaves them) or not."""
+
+    def __init__(self, primed: bool) -> None:
+        self.loaders = SimpleNamespace(
+            parts=_loader(PARTS_OF), maybe_parts=_loader(MAYBE_PARTS_OF), part=_loader(PARTS)
+        )
+        if primed:
+            for box in BOXES:
+                self.loaders.parts.prime(box.id, PARTS_OF[box.id])
+                self.loaders.maybe_parts.prime(box.id, MAYBE_PARTS_OF[box.id])
+                self.loaders.part.prime(box.id * 10, None)
+            for part in PARTS.values():
+                self.loaders.part.prime(part.id, part)
+
+
+class CountingContext(LeanExecutionContext):
+    """Counts the relations completed through graphql-core (their info is built)."""
+
+    infos = 0
+
+    def build_resolve_info(self, field_def: Any, *args: Any) -> Any:
+        info = super().build_resolve_info(field_def, *args)
+        if info.parent_type.name == "BoxType":
+            CountingContext.infos += 1
+        return info
+
+
+async def both_boxes(query: str, *, primed: bool) -> tuple[Any, Any]:
+    lean = strawberry.Schema(query=BoxQuery, execution_context_class=CountingContext)
+    stock = strawberry.Schema(query=BoxQuery)
+    ours = await lean.execute(query, context_value=BoxContext(primed))
+    theirs = await stock.execute(query, context_value=BoxContext(primed))
+    return ours, theirs
+
+
+@pytest.mark.parametrize("primed", [True, False])
+async def test_loaded_relations_answer_alike_and_skip_graphql_core(primed: bool) -> None:
+    CountingContext.infos = 0
+    ours, theirs = await both_boxes(
+        "{ boxes { id parts { id name } owner { id name } maybeParts { id } } }",
+        primed=primed,
+    )
+    assert ours.errors is None and theirs.errors is None
+    assert ours.data == theirs.data
+    assert ours.data["boxes"][0] == {
+        "id": "1",
+        "parts": [
+            {"id": "1", "name": "bolt"},
+            {"id": "2", "name": None},
+        ],
+        "owner": {"id": "1", "name": "bolt"},
+        "maybeParts": [{"id": "1"}, None],
+    }
+    assert ours.data["boxes"][1] == {"id": "2", "parts": [], "owner": None, "maybeParts": [None]}
+    # Loaded: straight to the rows (no info built); not loaded yet: graphql-core's path.
+    assert (CountingContext.infos == 0) is primed
+
+
+@pytest.mark.parametrize("primed", [True, False])
+async def test_a_failing_row_of_a_loaded_relation_is_reported_alike(primed: bool) -> None:
+    # [PartType!]!: the error nulls the box, and the non-null list of boxes with it.
+    ours, theirs = await both_boxes("{ boxes { id parts { label } } }", primed=primed)
+    assert ours.data == theirs.data is None
+    assert (
+        errors(ours)
+        == errors(theirs)
+        == [("no label for this part", ["boxes", 2, "parts", 0, "label"])]
+    )
+    # [PartType]: the failing row alone is null.
+    ours, theirs = await both_boxes("{ boxes { maybeParts { id label } } }", primed=primed)
+    assert ours.data == theirs.data
+    assert ours.data["boxes"][2] == {"maybeParts": [None, None]}
+    assert (
+        errors(ours)
+        == errors(theirs)
+        == [("no label for this part", ["boxes", 2, "maybeParts", 1, "label"])]
+    )
+
+
+@pytest.mark.parametrize("primed", [True, False])
+async def test_null_for_a_non_null_relation_is_graphql_cores_error(primed: bool) -> None:
+    ours, theirs = await both_boxes("{ boxes { id requiredOwner { id } } }", primed=primed)
+    assert ours.data == theirs.data is None
+    assert errors(ours) == errors(theirs)
+    assert errors(ours)[0][1] == ["boxes", 0, "requiredOwner"]
+    assert "Cannot return null for non-nullable field BoxType.requiredOwner" in errors(ours)[0][0]
+    ours, theirs = await both_boxes("{ boxes { id strictParts { id } } }", primed=primed)
+    assert ours.data == theirs.data is None
+    assert errors(ours) == errors(theirs)
+    assert errors(ours)[0][1] == ["boxes", 0, "strictParts", 1]
+
+
+async def test_a_relation_with_a_directive_takes_graphql_cores_path() -> None:
+    CountingContext.infos = 0
+    query = "{ boxes { parts @include(if: true) { id } owner @skip(if: false) { id } } }"
+    ours, theirs = await both_boxes(query, primed=True)
+    assert ours.errors is None
+    assert ours.data == theirs.data
+    assert ours.data["boxes"][0] == {"parts": [{"id": "1"}, {"id": "2"}], "owner": {"id": "1"}}
+    # two relations of three boxes, but for box 2's null owner (nothing to complete)
+    assert CountingContext.infos == 5
