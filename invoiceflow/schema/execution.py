@@ -295,7 +295,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return_type = field_def.type
         try:
             result = load(source, self.context_value)
-            completed = Undefined
+            completed: Any = Undefined
             if position_context is None and not self.is_awaitable(result):
                 completed = self._complete_loaded(return_type, field_details_list, path, result)
             if completed is Undefined:
