@@ -43,6 +43,11 @@ def _record_type(keys: tuple[str, ...]) -> Callable[[Iterable[Any]], tuple[Any, 
     return cast(Callable[[Iterable[Any]], tuple[Any, ...]], record._make)
 
 
+def columns_of(model: Any) -> tuple[Any, ...]:
+    """Every column of ``model``'s table, to read its rows lean (named as its attributes)."""
+    return tuple(model.__table__.columns)
+
+
 def is_postgres(session: AsyncSession) -> bool:
     assert session.bind is not None  # the app's sessions are always bound
     return session.bind.dialect.name == "postgresql"

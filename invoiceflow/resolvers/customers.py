@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, Team
-from invoiceflow.models.sql import is_postgres, one_of, one_of_bound
+from invoiceflow.models.sql import columns_of, is_postgres, lean_rows, one_of, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.money import ZERO
@@ -166,18 +166,22 @@ async def delete_customer(
 
 async def customers_by_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
-) -> list[Customer | None]:
-    """Customers by id, deleted ones included (an old invoice still shows its customer)."""
+) -> list[Any]:
+    """Customers by id, deleted ones included (an old invoice still shows its customer).
+
+    Lean read: read-only rows with the model's attribute names (a page's 100 customers
+    are not objects the session need track); a change to a customer loads the model.
+    """
     stmt = _customers_statement(is_postgres(session))
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
-    found = {c.id: c for c in (await session.execute(stmt, params)).scalars()}
+    found = {c.id: c for c in await lean_rows(session, stmt, params)}
     return [found.get(i) for i in ids]
 
 
 @functools.cache
-def _customers_statement(postgres: bool) -> Select[Customer]:
+def _customers_statement(postgres: bool) -> Select[Any]:
     """Built once per database kind; bound with ``team_id`` and ``ids``."""
-    return select(Customer).where(
+    return select(*columns_of(Customer)).where(
         col(Customer.team_id) == bindparam("team_id"),
         one_of_bound(col(Customer.id), "ids", postgres=postgres),
     )

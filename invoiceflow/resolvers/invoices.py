@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, InvoiceItem
-from invoiceflow.models.sql import is_postgres, one_of_bound
+from invoiceflow.models.sql import columns_of, is_postgres, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -99,7 +99,7 @@ class InvoiceUpdate(Input):
 
 
 # An invoice as a lean row: its columns, and the model's balance_due.
-INVOICE_COLUMNS = (*Invoice.__table__.columns, Invoice.balance_due)  # type: ignore[attr-defined]
+INVOICE_COLUMNS = (*columns_of(Invoice), Invoice.balance_due)
 
 
 def _visible() -> list[Any]:

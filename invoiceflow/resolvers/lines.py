@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from invoiceflow.models import LineItemBase, Product
-from invoiceflow.models.sql import is_postgres, lean_rows, one_of, one_of_bound
+from invoiceflow.models.sql import columns_of, is_postgres, lean_rows, one_of, one_of_bound
 from invoiceflow.models.types import Money
 from invoiceflow.resolvers.errors import ValidationFailed
 from invoiceflow.resolvers.money import (
@@ -180,7 +180,7 @@ def _lines_statement(document_type: Any, item_type: Any, key: str, postgres: boo
     """Built once per kind of document and database; bound with ``team_id`` and ``ids``."""
     parent = col(getattr(item_type, key))
     return (
-        select(*item_type.__table__.columns)
+        select(*columns_of(item_type))
         .join(document_type, col(document_type.id) == parent)
         .where(
             col(document_type.team_id) == bindparam("team_id"),
