@@ -18,6 +18,7 @@ from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from invoiceflow.context import Context
+from invoiceflow.loaders import Loader
 
 Relations = dict[str, tuple[str, Callable[[Any], Any]]]
 
@@ -96,5 +97,5 @@ async def prime(info: Info[Context, None], rows: Sequence[Any], relations: Relat
     loaders = info.context.loaders
     for name in selected_under(info, "items") & relations.keys():
         attribute, key = relations[name]
-        loader: DataLoader[Any, Any] = getattr(loaders, attribute)
-        await loader.load_many(list(dict.fromkeys(key(row) for row in rows)))
+        loader: Loader = getattr(loaders, attribute)
+        await loader.load_all(value for value in map(key, rows) if value is not None)

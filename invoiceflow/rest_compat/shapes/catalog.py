@@ -14,7 +14,6 @@ from invoiceflow.rest_compat.shapes.common import (
     LineItemOut,
     customer_ref,
     line_item,
-    load_all,
 )
 
 
@@ -134,7 +133,7 @@ def _summary(row: Estimate, customer: CustomerRef | None) -> EstimateSummary:
 
 
 async def estimate_summaries(ctx: Context, rows: list[Estimate]) -> list[EstimateSummary]:
-    customers = await load_all(ctx.loaders.customer, {row.customer_id for row in rows})
+    customers = await ctx.loaders.customer.load_all({row.customer_id for row in rows})
     return [_summary(row, customer_ref(customers[row.customer_id])) for row in rows]
 
 

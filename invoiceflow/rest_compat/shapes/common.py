@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any, NotRequired
+from typing import NotRequired
 
-from aiodataloader import DataLoader
 from typing_extensions import TypedDict
 
 from invoiceflow.models import Customer, LineItemBase, Payment
@@ -78,9 +76,3 @@ def payment(row: Payment) -> PaymentOut:
         reference=row.reference,
         created_at=row.created_at,
     )
-
-
-async def load_all(loader: DataLoader[Any, Any], keys: Iterable[Any]) -> dict[Any, Any]:
-    """Load many keys at once (one batch) and answer them by key."""
-    unique = list(keys)
-    return dict(zip(unique, await loader.load_many(unique), strict=True))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from decimal import Decimal
+from typing import Any
 
 from typing_extensions import TypedDict
 
@@ -17,7 +19,6 @@ from invoiceflow.rest_compat.shapes.common import (
     PaymentOut,
     customer_ref,
     line_item,
-    load_all,
     payment,
 )
 
@@ -71,7 +72,7 @@ def _summary(invoice: Invoice, customer: CustomerRef | None) -> InvoiceSummary:
 
 
 async def invoice_summaries(ctx: Context, invoices: list[Invoice]) -> list[InvoiceSummary]:
-    customers = await load_all(ctx.loaders.customer, {i.customer_id for i in invoices})
+    customers = await ctx.loaders.customer.load_all({i.customer_id for i in invoices})
     return [_summary(i, customer_ref(customers[i.customer_id])) for i in invoices]
 
 
@@ -163,7 +164,9 @@ def _customer(customer: Customer, total_invoiced: float) -> CustomerSummary:
 
 
 async def customer_summaries(ctx: Context, customers: list[Customer]) -> list[CustomerSummary]:
-    totals = await load_all(ctx.loaders.customer_total_invoiced, {c.id for c in customers})
+    totals: dict[Any, Decimal] = await ctx.loaders.customer_total_invoiced.load_all(
+        c.id for c in customers if c.id is not None
+    )
     return [_customer(c, float(totals[c.id])) for c in customers]
 
 

@@ -1,0 +1,48 @@
+"""Loader.load_all: one batch for what is not cached, the cache for the rest, by key."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from invoiceflow.loaders import Loader
+
+
+def counting_loader() -> tuple[Loader[int, str], list[list[int]]]:
+    batches: list[list[int]] = []
+
+    async def batch(keys: list[int]) -> list[str]:
+        batches.append(list(keys))
+        return [f"v{key}" for key in keys]
+
+    return Loader(batch), batches
+
+
+async def test_load_all_reads_the_missing_keys_in_one_batch_and_caches_them() -> None:
+    loader, batches = counting_loader()
+    assert await loader.load(3) == "v3"
+    found = await loader.load_all([1, 2, 3, 2, 1])
+    assert found == {1: "v1", 2: "v2", 3: "v3"}
+    assert list(found) == [1, 2, 3]
+    assert batches == [[3], [1, 2]]  # 3 came from the cache, duplicates read once
+    assert await loader.load(2) == "v2" and len(batches) == 2  # primed for later loads
+    assert await loader.load_all([]) == {} and len(batches) == 2
+
+
+async def test_load_all_waits_for_a_load_already_queued() -> None:
+    loader, batches = counting_loader()
+    queued = loader.load(5)  # queued, not dispatched yet
+    found, value = await asyncio.gather(loader.load_all([5, 6]), queued)
+    assert found == {5: "v5", 6: "v6"} and value == "v5"
+    assert sorted(map(sorted, batches)) == [[5], [6]]  # 5 once, by the queued load
+
+
+async def test_a_failing_batch_fails_load_all_and_caches_nothing() -> None:
+    async def batch(keys: list[int]) -> list[str]:
+        raise RuntimeError("database went away")
+
+    loader: Loader[int, str] = Loader(batch)
+    with pytest.raises(RuntimeError, match="went away"):
+        await loader.load_all([1, 2])
+    assert loader.cached == {}
