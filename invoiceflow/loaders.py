@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,47 +72,42 @@ def _loader(
     return Loader(batch)
 
 
+class LoaderField(Generic[K, V]):
+    """A loader of ``Loaders``, named as its attribute and made on first use: a request
+    makes only the loaders it uses (a REST page uses one of the twelve)."""
+
+    def __init__(self, read: BatchRead, **extra: Any) -> None:
+        self.read = read
+        self.extra = extra
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, loaders: Loaders, owner: type | None = None) -> Loader[K, V]:
+        made = _loader(self.name, loaders.session, loaders.principal, self.read, **self.extra)
+        loaders.__dict__[self.name] = made  # found there from now on, before this descriptor
+        return made
+
+
 class Loaders:
     """The loaders of one request (cheap to make: nothing runs until a key is loaded)."""
 
+    customer = LoaderField[int, Customer | None](customers.customers_by_ids)
+    invoice_items = LoaderField[int, list[InvoiceItem]](invoices.items_by_invoice_ids)
+    customer_invoices = LoaderField[int, list[Invoice]](customers.invoices_by_customer_ids)
+    customer_recent_invoices = LoaderField[int, list[Invoice]](
+        customers.invoices_by_customer_ids, limit=customers.RECENT_INVOICES
+    )
+    customer_total_invoiced = LoaderField[int, Decimal](customers.total_invoiced_by_customer_ids)
+    invoice = LoaderField[int, Invoice | None](invoices.invoices_by_ids)
+    invoice_payments = LoaderField[int, list[Payment]](payments.payments_by_invoice_ids)
+    customer_payments = LoaderField[int, list[Payment]](payments.payments_by_customer_ids)
+    product = LoaderField[int, Product | None](products.products_by_ids)
+    stock_movements = LoaderField[int, list[StockMovement]](products.movements_by_product_ids)
+    estimate_items = LoaderField[int, list[EstimateItem]](estimates.items_by_estimate_ids)
+    invoice_emails = LoaderField[int, list[EmailDelivery]](delivery.emails_by_invoice_ids)
+
     def __init__(self, session: AsyncSession, principal: Principal) -> None:
-        self.customer: Loader[int, Customer | None] = _loader(
-            "customer", session, principal, customers.customers_by_ids
-        )
-        self.invoice_items: Loader[int, list[InvoiceItem]] = _loader(
-            "invoice_items", session, principal, invoices.items_by_invoice_ids
-        )
-        self.customer_invoices: Loader[int, list[Invoice]] = _loader(
-            "customer_invoices", session, principal, customers.invoices_by_customer_ids
-        )
-        self.customer_recent_invoices: Loader[int, list[Invoice]] = _loader(
-            "customer_recent_invoices",
-            session,
-            principal,
-            customers.invoices_by_customer_ids,
-            limit=customers.RECENT_INVOICES,
-        )
-        self.customer_total_invoiced: Loader[int, Decimal] = _loader(
-            "customer_total_invoiced", session, principal, customers.total_invoiced_by_customer_ids
-        )
-        self.invoice: Loader[int, Invoice | None] = _loader(
-            "invoice", session, principal, invoices.invoices_by_ids
-        )
-        self.invoice_payments: Loader[int, list[Payment]] = _loader(
-            "invoice_payments", session, principal, payments.payments_by_invoice_ids
-        )
-        self.customer_payments: Loader[int, list[Payment]] = _loader(
-            "customer_payments", session, principal, payments.payments_by_customer_ids
-        )
-        self.product: Loader[int, Product | None] = _loader(
-            "product", session, principal, products.products_by_ids
-        )
-        self.stock_movements: Loader[int, list[StockMovement]] = _loader(
-            "stock_movements", session, principal, products.movements_by_product_ids
-        )
-        self.estimate_items: Loader[int, list[EstimateItem]] = _loader(
-            "estimate_items", session, principal, estimates.items_by_estimate_ids
-        )
-        self.invoice_emails: Loader[int, list[EmailDelivery]] = _loader(
-            "invoice_emails", session, principal, delivery.emails_by_invoice_ids
-        )
+        self.session = session
+        self.principal = principal

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from invoiceflow.loaders import Loader
+from invoiceflow.loaders import Loader, Loaders
 
 
 def counting_loader() -> tuple[Loader[int, str], list[list[int]]]:
@@ -46,3 +46,12 @@ async def test_a_failing_batch_fails_load_all_and_caches_nothing() -> None:
     with pytest.raises(RuntimeError, match="went away"):
         await loader.load_all([1, 2])
     assert loader.cached == {}
+
+
+async def test_a_requests_loaders_are_made_on_first_use_and_kept() -> None:
+    loaders = Loaders(session=None, principal=None)  # type: ignore[arg-type]
+    assert "customer" not in vars(loaders)
+    first = loaders.customer
+    assert isinstance(first, Loader) and loaders.customer is first
+    assert [name for name in vars(loaders) if name not in ("session", "principal")] == ["customer"]
+    assert Loaders.customer.name == "customer"  # what resolvers/written.py keys it by
