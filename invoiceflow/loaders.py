@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,7 +84,17 @@ class LoaderField(Generic[K, V]):
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, loaders: Loaders, owner: type | None = None) -> Loader[K, V]:
+    @overload
+    def __get__(self, loaders: None, owner: type) -> LoaderField[K, V]: ...
+
+    @overload
+    def __get__(self, loaders: Loaders, owner: type | None = None) -> Loader[K, V]: ...
+
+    def __get__(
+        self, loaders: Loaders | None, owner: type | None = None
+    ) -> Loader[K, V] | LoaderField[K, V]:
+        if loaders is None:  # on the class: the field itself
+            return self
         made = _loader(self.name, loaders.session, loaders.principal, self.read, **self.extra)
         loaders.__dict__[self.name] = made  # found there from now on, before this descriptor
         return made
