@@ -116,6 +116,40 @@ async def test_a_failing_item_of_a_nullable_list_is_null_alone() -> None:
     )
 
 
+@dataclass
+class Odd:
+    id: object
+    name: object
+
+
+@strawberry.type
+class OddThing:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type
+class OddQuery:
+    @strawberry.field
+    def odd(self) -> list[OddThing | None]:
+        rows = [Odd(7, "seven"), Odd("x-8", 8), Odd(9.0, True), Odd(True, "t"), Odd(1, [1])]
+        return rows  # type: ignore[return-value]
+
+
+async def test_ids_and_strings_of_any_type_coerce_as_graphql_core_does() -> None:
+    lean = strawberry.Schema(query=OddQuery, execution_context_class=LeanExecutionContext)
+    stock = strawberry.Schema(query=OddQuery)
+    query = "{ odd { id name } }"
+    ours, theirs = await lean.execute(query), await stock.execute(query)
+    assert ours.data == theirs.data
+    assert ours.data["odd"][:3] == [
+        {"id": "7", "name": "seven"},
+        {"id": "x-8", "name": "8"},
+        {"id": "9", "name": "true"},
+    ]
+    assert errors(ours) == errors(theirs) and len(errors(ours)) == 2  # True as an ID; a list
+
+
 # Relations (schema/prefetch.relation): a loaded list or object goes straight to its rows'
 # fields; what is not loaded yet, and every error, takes graphql-core's path. Both answer alike.
 

@@ -24,10 +24,12 @@ from typing import Any, TypeGuard, cast
 
 from graphql import (
     GraphQLField,
+    GraphQLID,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLString,
     OperationType,
     Undefined,
     is_leaf_type,
@@ -41,12 +43,12 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 Getter = Callable[[Any], Any]
+Coerce = Callable[[Any], Any]
 Load = Callable[[Any, Any], Any]
-# response name, the field's nodes; for a lean leaf: how to read it, its type, non-null;
-# for a relation (``lean`` metadata, see prefetch.relation): its definition and load(row, ctx)
-Step = tuple[
-    str, Any, Getter | None, GraphQLLeafType | None, bool, GraphQLField | None, Load | None
-]
+# response name, the field's nodes; for a lean leaf: how to read it, how its type coerces a
+# value, non-null; for a relation (``lean`` metadata, see prefetch.relation): its definition
+# and load(row, ctx)
+Step = tuple[str, Any, Getter | None, Coerce | None, bool, GraphQLField | None, Load | None]
 
 
 def _unwrapped(field_def: GraphQLField) -> StrawberryField | None:
@@ -82,6 +84,19 @@ def _getter(field_def: GraphQLField) -> Getter | None:
         name = names[0]
         return lambda row: function(**{name: row})
     return None
+
+
+def _coerce(leaf: GraphQLLeafType) -> Coerce:
+    """``leaf.coerce_output_value``, answering at once for what a row's column usually is: a
+    str for String and ID, an int for ID (``str(int)``, as graphql-core's serialize_id)."""
+    coerce = leaf.coerce_output_value
+    if leaf is GraphQLString:
+        return lambda value: value if type(value) is str else coerce(value)
+    if leaf is GraphQLID:
+        return lambda value: (
+            str(value) if type(value) is int else value if type(value) is str else coerce(value)
+        )
+    return coerce
 
 
 def _load(field_def: GraphQLField) -> Load | None:
@@ -121,7 +136,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
-            getter = leaf = load = None
+            getter = coerce = load = None
             non_null = False
             if field_def is not None and not node.arguments and not field_def.args:
                 field_type = field_def.type
@@ -129,12 +144,12 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
                 if is_leaf_type(named) and len(field_details_list) == 1:
                     getter = _getter(field_def)
-                    leaf = named if getter is not None else None
+                    coerce = _coerce(named) if getter is not None else None
                 if getter is None:
                     load = _load(field_def)
             relation = field_def if load is not None else None
             steps.append(
-                (response_name, field_details_list, getter, leaf, non_null, relation, load)
+                (response_name, field_details_list, getter, coerce, non_null, relation, load)
             )
         return steps
 
@@ -162,7 +177,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         plan = entry[1]
         try:
-            for response_name, field_details_list, getter, leaf, non_null, relation, load in plan:
+            for response_name, field_details_list, getter, coerce, non_null, relation, load in plan:
                 if getter is not None:
                     try:
                         value = getter(source_value)
@@ -171,7 +186,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                 results[response_name] = None
                                 continue
                         else:
-                            coerced = leaf.coerce_output_value(value)  # type: ignore[union-attr]
+                            coerced = coerce(value)  # type: ignore[misc]
                             if coerced is not None and coerced is not Undefined:
                                 results[response_name] = coerced
                                 continue
