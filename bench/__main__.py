@@ -165,19 +165,20 @@ def run(args: argparse.Namespace, url: str, seeded: Seeded, work: Path) -> str:
                     )
                 )
             alone = Summary.of([wrk.run(product.port, case, args.unloaded, connections=1)])
-            unloaded.append(report.unloaded_cells(case.name, alone))
+            raw = Summary.of([wrk.run(baseline.port, case, args.unloaded, connections=1)])
+            unloaded.append(report.unloaded_cells(case.name, alone, raw))
     main = report.main_rows(rows)
     text = "\n\n".join(
         [
             report.text_table(report.MAIN_HEADER, main),
-            "Unloaded (1 connection, product):\n"
+            "Unloaded (1 connection, product and baseline):\n"
             + report.text_table(report.UNLOADED_HEADER, unloaded, left=1),
         ]
     )
     if args.markdown:
         args.markdown.write_text(
             report.markdown_table(report.MAIN_HEADER, main)
-            + "\n\nUnloaded (1 connection, product):\n\n"
+            + "\n\nUnloaded (1 connection, product and baseline):\n\n"
             + report.markdown_table(report.UNLOADED_HEADER, unloaded, left=1)
             + "\n"
         )
