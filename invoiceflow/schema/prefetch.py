@@ -90,12 +90,15 @@ def selected_under(info: Info[Context, None], *path: str) -> set[str]:
     return set(children)
 
 
-async def prime(info: Info[Context, None], rows: Sequence[Any], relations: Relations) -> None:
-    """Batch-load, once each, the relations of ``rows`` that the query selects."""
+async def prime(
+    info: Info[Context, None], rows: Sequence[Any], relations: Relations, *path: str
+) -> None:
+    """Batch-load, once each, the relations of ``rows`` that the query selects below
+    ``path`` (a page's rows are its "items"; a single object's fields are right below)."""
     if not rows:
         return
     loaders = info.context.loaders
-    for name in selected_under(info, "items") & relations.keys():
+    for name in selected_under(info, *path) & relations.keys():
         attribute, key = relations[name]
         loader: Loader = getattr(loaders, attribute)
         await loader.load_all(value for value in map(key, rows) if value is not None)

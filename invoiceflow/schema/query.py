@@ -80,7 +80,7 @@ class Query:
             per_page=per_page,
             count="pageInfo" in selected_under(info),
         )
-        await prime(info, result.items, INVOICE)
+        await prime(info, result.items, INVOICE, "items")
         return result  # type: ignore[return-value]
 
     @strawberry.field
@@ -89,9 +89,11 @@ class Query:
         invoice_id = object_id(id)
         if invoice_id is None:
             return None
-        return await invoices.find_invoice(  # type: ignore[return-value]
+        found = await invoices.find_invoice(
             session=ctx.session, principal=ctx.principal, invoice_id=invoice_id
         )
+        await prime(info, [found] if found is not None else [], INVOICE)
+        return found  # type: ignore[return-value]
 
     @strawberry.field
     async def customers(
@@ -110,7 +112,7 @@ class Query:
             per_page=per_page,
             count="pageInfo" in selected_under(info),
         )
-        await prime(info, result.items, CUSTOMER)
+        await prime(info, result.items, CUSTOMER, "items")
         return result  # type: ignore[return-value]
 
     @strawberry.field
@@ -119,9 +121,11 @@ class Query:
         customer_id = object_id(id)
         if customer_id is None:
             return None
-        return await customers.find_customer(  # type: ignore[return-value]
+        found = await customers.find_customer(
             session=ctx.session, principal=ctx.principal, customer_id=customer_id
         )
+        await prime(info, [found] if found is not None else [], CUSTOMER)
+        return found  # type: ignore[return-value]
 
     @strawberry.field
     async def api_keys(self, info: CtxInfo) -> list[ApiKeyType]:
@@ -149,7 +153,7 @@ class Query:
             per_page=per_page,
             count="pageInfo" in selected_under(info),
         )
-        await prime(info, result.items, PRODUCT)
+        await prime(info, result.items, PRODUCT, "items")
         return result  # type: ignore[return-value]
 
     @strawberry.field
@@ -158,9 +162,11 @@ class Query:
         product_id = object_id(id)
         if product_id is None:
             return None
-        return await products.find_product(  # type: ignore[return-value]
+        found = await products.find_product(
             session=ctx.session, principal=ctx.principal, product_id=product_id
         )
+        await prime(info, [found] if found is not None else [], PRODUCT)
+        return found  # type: ignore[return-value]
 
     @strawberry.field
     async def estimates(
@@ -185,7 +191,7 @@ class Query:
             per_page=per_page,
             count="pageInfo" in selected_under(info),
         )
-        await prime(info, result.items, ESTIMATE)
+        await prime(info, result.items, ESTIMATE, "items")
         return result  # type: ignore[return-value]
 
     @strawberry.field
@@ -194,6 +200,8 @@ class Query:
         estimate_id = object_id(id)
         if estimate_id is None:
             return None
-        return await estimates.find_estimate(  # type: ignore[return-value]
+        found = await estimates.find_estimate(
             session=ctx.session, principal=ctx.principal, estimate_id=estimate_id
         )
+        await prime(info, [found] if found is not None else [], ESTIMATE)
+        return found  # type: ignore[return-value]
