@@ -107,13 +107,18 @@ def _empty_postgres() -> str:
 _EMPTY_POSTGRES = _empty_postgres()
 
 
+async def empty_postgres(db: Database) -> None:
+    """The run's PostgreSQL database as new: other tests leave their rows behind."""
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql(_EMPTY_POSTGRES)
+
+
 @pytest.fixture
 async def services(database_url: str) -> AsyncIterator[Services]:
     settings = Settings(database_url=database_url, rate_limit="10000/minute")
     db = Database.from_url(database_url)
     if not database_url.startswith("sqlite"):
-        async with db.engine.begin() as conn:
-            await conn.exec_driver_sql(_EMPTY_POSTGRES)
+        await empty_postgres(db)
     services = Services(settings=settings, db=db, limiter=RateLimiter(settings.rate_limit))
     yield services
     await db.dispose()

@@ -17,14 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
 from starlette.applications import Starlette
 
 from invoiceflow.app import Services, create_app
 from invoiceflow.db import Database
-from invoiceflow.models import metadata
 from invoiceflow.settings import Settings
-from tests.conftest import BACKENDS, Api, KeyFactory
+from tests.conftest import BACKENDS, Api, KeyFactory, empty_postgres
 from tests.rest_support import data
 
 # Fuzzed on each backend of the suite (PostgreSQL when reachable, as in tests/conftest.py).
@@ -106,12 +104,9 @@ async def _seed(url: str, wfc: Path) -> World:
 
 
 async def _empty(url: str) -> None:
-    """The run's PostgreSQL database as new (other tests leave their rows behind)."""
     db = Database.from_url(url)
     try:
-        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await empty_postgres(db)
     finally:
         await db.dispose()
 
