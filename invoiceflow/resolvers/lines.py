@@ -130,8 +130,7 @@ def _as_stored(item_type: Any, values: dict[str, Any]) -> dict[str, Any]:
 
 @functools.cache
 def _money_columns(item_type: Any) -> dict[str, Money]:
-    columns = item_type.__table__.columns
-    return {c.key: c.type for c in columns if isinstance(c.type, Money)}
+    return {c.key: c.type for c in columns_of(item_type) if isinstance(c.type, Money)}
 
 
 async def write_lines(
