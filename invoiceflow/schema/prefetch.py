@@ -91,10 +91,12 @@ def selected_under(info: Info[Context, None], *path: str) -> set[str]:
 
 
 async def prime(
-    info: Info[Context, None], rows: Sequence[Any], relations: Relations, *path: str
+    info: Info[Context, None], rows: Sequence[Any | None], relations: Relations, *path: str
 ) -> None:
     """Batch-load, once each, the relations of ``rows`` that the query selects below
-    ``path`` (a page's rows are its "items"; a single object's fields are right below)."""
+    ``path`` (a page's rows are its "items"; a single object's fields are right below).
+    A None row (a lookup that found nothing) has nothing to load."""
+    rows = [row for row in rows if row is not None]
     if not rows:
         return
     loaders = info.context.loaders

@@ -92,7 +92,7 @@ class Query:
         found = await invoices.find_invoice(
             session=ctx.session, principal=ctx.principal, invoice_id=invoice_id
         )
-        await prime(info, [found] if found is not None else [], INVOICE)
+        await prime(info, [found], INVOICE)
         return found  # type: ignore[return-value]
 
     @strawberry.field
@@ -124,7 +124,7 @@ class Query:
         found = await customers.find_customer(
             session=ctx.session, principal=ctx.principal, customer_id=customer_id
         )
-        await prime(info, [found] if found is not None else [], CUSTOMER)
+        await prime(info, [found], CUSTOMER)
         return found  # type: ignore[return-value]
 
     @strawberry.field
@@ -165,7 +165,7 @@ class Query:
         found = await products.find_product(
             session=ctx.session, principal=ctx.principal, product_id=product_id
         )
-        await prime(info, [found] if found is not None else [], PRODUCT)
+        await prime(info, [found], PRODUCT)
         return found  # type: ignore[return-value]
 
     @strawberry.field
@@ -203,5 +203,5 @@ class Query:
         found = await estimates.find_estimate(
             session=ctx.session, principal=ctx.principal, estimate_id=estimate_id
         )
-        await prime(info, [found] if found is not None else [], ESTIMATE)
+        await prime(info, [found], ESTIMATE)
         return found  # type: ignore[return-value]
