@@ -261,7 +261,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )  # fmt: skip
         completed = self._complete_row(direct, item, item_type, field_details_list, item_path)
         complete_results.append(completed)
-        return completed is not None and type(completed) is not dict
+        return self.is_awaitable(completed)
 
     def _complete_row(
         self,
@@ -310,14 +310,15 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return_type = field_def.type
         try:
             result = load(source, self.context_value)
+            pending = self.is_awaitable(result)
             completed: Any = Undefined
-            if position_context is None and not self.is_awaitable(result):
+            if position_context is None and not pending:
                 completed = self._complete_loaded(return_type, field_details_list, path, result)
             if completed is Undefined:
                 info = self.build_resolve_info(
                     field_def, [details.node for details in field_details_list], parent_type, path
                 )
-                if self.is_awaitable(result):
+                if pending:
                     return self.complete_awaitable_value(
                         return_type, field_details_list, info, path, result, position_context
                     )
@@ -370,7 +371,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     value = self._complete_row(
                         direct, item, item_type, field_details_list, item_path
                     )
-                    if value is not None and type(value) is not dict:
+                    if self.is_awaitable(value):
                         awaitable.append(index)
                 completed.append(value)
         except Exception:  # as graphql-core does: let the others settle, they may fail too
