@@ -6,11 +6,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
+from sqlalchemy.dialects.sqlite import aiosqlite as sqlite_aiosqlite
 
 from invoiceflow.app import Services
 from invoiceflow.auth import authenticate
+from invoiceflow.models import InvoiceItem
+from invoiceflow.models.sql import columns_of
+from invoiceflow.models.types import Money, StoredMoney
 from invoiceflow.resolvers.customers import customers_by_ids
-from invoiceflow.resolvers.invoices import items_by_invoice_ids
+from invoiceflow.resolvers.invoices import INVOICE_COLUMNS, items_by_invoice_ids
 from tests.conftest import Api
 
 
@@ -50,3 +55,20 @@ async def test_invoice_lines_are_rows_at_their_scales(services: Services, alice:
     assert [line.description for line in lines] == ["Hours", "Licence"]
     assert lines[0].quantity == Decimal("2.5000") and str(lines[0].amount) == "249.98"
     assert str(lines[0].tax_amount) == "25.00"
+    assert str(lines[1].quantity) == "1.0000" and str(lines[1].tax_amount) == "0.00"
+
+
+def test_lean_money_columns_skip_the_quantize_only_where_the_column_keeps_its_scale() -> None:
+    """A plain NUMERIC(p, s) column comes back from PostgreSQL at scale s: a lean read takes
+    asyncpg's Decimal as it is. SQLite's scaled integers are still scaled; an expression
+    (``balance_due``) keeps Money's quantize."""
+    columns = {column.key: column for column in INVOICE_COLUMNS}
+    quantity = {c.key: c for c in columns_of(InvoiceItem)}["quantity"]
+    postgres, sqlite = pg_asyncpg.dialect(), sqlite_aiosqlite.dialect()
+    numeric = 1700  # PostgreSQL's NUMERIC, as asyncpg describes the column
+    assert isinstance(quantity.type, StoredMoney) and quantity.type.scale == 4
+    assert quantity.type.result_processor(postgres, numeric) is None
+    assert Money(4).result_processor(postgres, numeric)(Decimal("2.5")) == Decimal("2.5000")
+    assert str(quantity.type.result_processor(sqlite, None)(25000)) == "2.5000"
+    assert isinstance(columns["total"].type, StoredMoney)
+    assert type(columns["balance_due"].type) is Money

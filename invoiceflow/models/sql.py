@@ -14,9 +14,11 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Executable, Integer, any_, bindparam
+from sqlalchemy import Executable, Integer, any_, bindparam, type_coerce
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from invoiceflow.models.types import Money, StoredMoney
 
 
 async def lean_rows(
@@ -44,8 +46,18 @@ def _record_type(keys: tuple[str, ...]) -> Callable[[Iterable[Any]], tuple[Any, 
 
 
 def columns_of(model: Any) -> tuple[Any, ...]:
-    """Every column of ``model``'s table, to read its rows lean (named as its attributes)."""
-    return tuple(model.__table__.columns)
+    """Every column of ``model``'s table, to read its rows lean (named as its attributes).
+    A money column is read as ``StoredMoney``: exact as stored, without a quantize per value
+    on PostgreSQL."""
+    return tuple(_read_as_stored(column) for column in model.__table__.columns)
+
+
+def _read_as_stored(column: Any) -> Any:
+    money = column.type
+    if type(money) is not Money:
+        return column
+    stored = StoredMoney(scale=money.scale, precision=money.precision)
+    return type_coerce(column, stored).label(column.key)
 
 
 def is_postgres(session: AsyncSession) -> bool:
