@@ -185,6 +185,7 @@ class BoxType:
     parts: list[PartType] = relation("parts", lambda row: row.id)
     maybe_parts: list[PartType | None] = relation("maybe_parts", lambda row: row.id)
     strict_parts: list[PartType] = relation("maybe_parts", lambda row: row.id)  # nulls in it
+    odd_parts: list[PartType | None] = relation("odd_parts", lambda row: row.id)
     owner: PartType | None = relation("part", lambda row: row.owner_id)
     required_owner: PartType = relation("part", lambda row: row.id * 10)
 
@@ -193,6 +194,8 @@ PARTS = {1: Part(1, "bolt"), 2: Part(2, None), 3: Part(3, "nut", broken=True)}
 BOXES = [Box(1, 1), Box(2, None), Box(3, 3)]
 PARTS_OF = {1: [PARTS[1], PARTS[2]], 2: [], 3: [PARTS[3]]}
 MAYBE_PARTS_OF = {1: [PARTS[1], None], 2: [None], 3: [None, PARTS[3]]}
+# a name a String takes (8 -> "8") and one it refuses (a list)
+ODD_PARTS_OF = {1: [Part(8, 8)], 2: [Part(9, [9]), Part(10, "ten")], 3: []}  # type: ignore[arg-type]
 
 
 @strawberry.type
@@ -214,10 +217,14 @@ class BoxContext:
 
     def __init__(self, primed: bool) -> None:
         self.loaders = SimpleNamespace(
-            parts=_loader(PARTS_OF), maybe_parts=_loader(MAYBE_PARTS_OF), part=_loader(PARTS)
+            parts=_loader(PARTS_OF),
+            maybe_parts=_loader(MAYBE_PARTS_OF),
+            odd_parts=_loader(ODD_PARTS_OF),
+            part=_loader(PARTS),
         )
         if primed:
             for box in BOXES:
+                self.loaders.odd_parts.prime(box.id, ODD_PARTS_OF[box.id])
                 self.loaders.parts.prime(box.id, PARTS_OF[box.id])
                 self.loaders.maybe_parts.prime(box.id, MAYBE_PARTS_OF[box.id])
                 self.loaders.part.prime(box.id * 10, None)
@@ -226,9 +233,16 @@ class BoxContext:
 
 
 class CountingContext(LeanExecutionContext):
-    """Counts the relations completed through graphql-core (their info is built)."""
+    """Counts the relations completed through graphql-core (their info is built), and the
+    parts executed field by field (not answered as a row of leaves)."""
 
     infos = 0
+    part_rows = 0
+
+    def execute_fields(self, parent_type: Any, *args: Any) -> Any:
+        if parent_type.name == "PartType":
+            CountingContext.part_rows += 1
+        return super().execute_fields(parent_type, *args)
 
     def build_resolve_info(self, field_def: Any, *args: Any) -> Any:
         info = super().build_resolve_info(field_def, *args)
@@ -311,3 +325,26 @@ async def test_a_relation_with_a_directive_takes_graphql_cores_path() -> None:
     assert ours.data["boxes"][0] == {"parts": [{"id": "1"}, {"id": "2"}], "owner": {"id": "1"}}
     # two relations of three boxes, but for box 2's null owner (nothing to complete)
     assert CountingContext.infos == 5
+
+
+async def test_loaded_rows_of_leaves_are_answered_whole_and_fall_back_on_any_error() -> None:
+    CountingContext.part_rows = 0
+    ours, theirs = await both_boxes("{ boxes { parts { id name } owner { id } } }", primed=True)
+    assert ours.errors is None and ours.data == theirs.data
+    assert CountingContext.part_rows == 0  # 3 parts and 2 owners, each answered as one row
+    ours, theirs = await both_boxes("{ boxes { parts { id label } } }", primed=True)
+    assert ours.data == theirs.data is None
+    assert errors(ours) == errors(theirs)
+    assert CountingContext.part_rows == 1  # the broken part alone, on graphql-core's path
+    CountingContext.part_rows = 0
+    ours, theirs = await both_boxes("{ boxes { oddParts { id name } } }", primed=True)
+    assert ours.data == theirs.data
+    assert [box["oddParts"] for box in ours.data["boxes"]] == [
+        [{"id": "8", "name": "8"}],
+        [{"id": "9", "name": None}, {"id": "10", "name": "ten"}],  # a nullable leaf fails alone
+        [],
+    ]
+    assert errors(ours) == errors(theirs) and [path for _, path in errors(ours)] == [
+        ["boxes", 1, "oddParts", 0, "name"]
+    ]
+    assert CountingContext.part_rows == 1

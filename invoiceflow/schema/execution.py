@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeGuard, cast
@@ -49,6 +50,47 @@ Load = Callable[[Any, Any], Any]
 # value, non-null; for a relation (``lean`` metadata, see prefetch.relation): its definition
 # and load(row, ctx)
 Step = tuple[str, Any, Getter | None, Coerce | None, bool, GraphQLField | None, Load | None]
+
+
+# A lean leaf as a row's answer needs it: response name, getter, coercion, non-null.
+Leaf = tuple[str, Getter, Coerce, bool]
+
+
+def _leaf_row(leaves: tuple[Leaf, ...], row: Any) -> dict[str, Any] | None:
+    """The answer for ``row`` when every field of its selection is a lean leaf and each
+    reads and coerces cleanly; None when any does not (a raise, a null where none is
+    allowed, a value its type refuses): graphql-core's path then runs the row again and
+    reports it as it would. The getters only read, so running them twice is harmless."""
+    results: dict[str, Any] = {}
+    try:
+        for response_name, getter, coerce, non_null in leaves:
+            value = getter(row)
+            if value is None:
+                if non_null:
+                    return None
+                results[response_name] = None
+                continue
+            coerced = coerce(value)
+            if coerced is None or coerced is Undefined:
+                return None
+            results[response_name] = coerced
+    except Exception:
+        return None
+    return results
+
+
+@dataclass(frozen=True, slots=True)
+class _Relation:
+    """How a relation field's loaded value completes: the same for every row of a request."""
+
+    is_list: bool
+    # the list's item type (non-null wrapper included) or the object type
+    item_type: Any
+    item_non_null: bool
+    # the object type of the item and the item's grouped field set
+    direct: tuple[GraphQLObjectType, Any]
+    # every field of the item a lean leaf: a row is answered by _leaf_row
+    leaves: tuple[Leaf, ...] | None
 
 
 def _unwrapped(field_def: GraphQLField) -> StrawberryField | None:
@@ -129,7 +171,32 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         self.is_awaitable = is_awaitable
         # id(grouped field set) -> (the set, kept alive so its id is not reused; its plan)
-        self._plans: dict[int, tuple[Any, list[Step]]] = {}
+        self._plans: dict[int, tuple[Any, list[Step], tuple[Leaf, ...] | None]] = {}
+        # (id(item type), id(field details)) -> (both, kept alive; _direct_fields' answer)
+        self._directs: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+        # (id(return type), id(field details)) -> (both, kept alive; how the value completes)
+        self._relations: dict[tuple[int, int], tuple[Any, Any, _Relation | None]] = {}
+        # Rows of leaves are answered without execute_fields unless middleware (an extension
+        # that wraps resolvers) must see every field.
+        manager = self.middleware_manager
+        self._leaves_alone = manager is None or not manager.middlewares
+
+    def _plan_of(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> tuple[list[Step], tuple[Leaf, ...] | None]:
+        """The plan of a selection set, and its leaves when it has nothing else; planned once
+        per request (graphql-core hands every row of a list the same grouped field set)."""
+        entry = self._plans.get(id(grouped_field_set))
+        if entry is None:
+            plan = self._plan(parent_type, grouped_field_set)
+            found = [
+                (name, getter, coerce, non_null)
+                for name, _, getter, coerce, non_null, _, _ in plan
+                if getter is not None and coerce is not None
+            ]
+            entry = (grouped_field_set, plan, tuple(found) if len(found) == len(plan) else None)
+            self._plans[id(grouped_field_set)] = entry
+        return entry[1], entry[2]
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Step]:
         steps: list[Step] = []
@@ -168,14 +235,14 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        entry = self._plans.get(id(grouped_field_set))
-        if entry is None:
-            entry = (grouped_field_set, self._plan(parent_type, grouped_field_set))
-            self._plans[id(grouped_field_set)] = entry
+        plan, leaves = self._plan_of(parent_type, grouped_field_set)
+        if leaves is not None:
+            answered = _leaf_row(leaves, source_value)
+            if answered is not None:
+                return answered
         results: dict[str, Any] = {}
         awaitable: list[str] = []
         is_awaitable = self.is_awaitable
-        plan = entry[1]
         try:
             for response_name, field_details_list, getter, coerce, non_null, relation, load in plan:
                 if getter is not None:
@@ -286,14 +353,21 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self, item_type: Any, field_details_list: Any
     ) -> tuple[GraphQLObjectType, Any] | None:
         """The object type and the fields of a list's item (or a relation's object), when
-        they can be executed directly (see complete_list_item_value); None otherwise."""
+        they can be executed directly (see complete_list_item_value); None otherwise. Asked
+        once per request for each field of the document, not once per row."""
+        key = (id(item_type), id(field_details_list))
+        known = self._directs.get(key)
+        if known is not None:
+            return known[2]
+        direct: tuple[GraphQLObjectType, Any] | None = None
         object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-        if not isinstance(object_type, GraphQLObjectType) or object_type.is_type_of is not None:
-            return None
-        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
-            object_type, field_details_list
-        )
-        return None if new_defer_usages else (object_type, grouped_field_set)
+        if isinstance(object_type, GraphQLObjectType) and object_type.is_type_of is None:
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+                object_type, field_details_list
+            )
+            direct = None if new_defer_usages else (object_type, grouped_field_set)
+        self._directs[key] = (item_type, field_details_list, direct)
+        return direct
 
     def _execute_relation(
         self,
@@ -338,28 +412,26 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """A relation's loaded value (an object, a list of objects or null) completed straight
         to its fields, as complete_list_item_value does for a list's rows: for the 300 lines
         and 100 customers of a page, graphql-core's info, complete_value, complete_list_value
-        and complete_iterable_value per row add nothing. Undefined when graphql-core must
-        complete it: an abstract type, ``is_type_of``, a directive on the field (``@stream``),
-        ``@defer`` below, anything but a list where a list is due, or a null where none is
-        allowed (its error is graphql-core's to word)."""
-        non_null = isinstance(return_type, GraphQLNonNull)
-        nullable = return_type.of_type if non_null else return_type
+        and complete_iterable_value per row add nothing, and a row of leaves alone is answered
+        by _leaf_row without a path. Undefined when graphql-core must complete it: an abstract
+        type, ``is_type_of``, a directive on the field (``@stream``), ``@defer`` below,
+        anything but a list where a list is due, or a null where none is allowed (its error is
+        graphql-core's to word)."""
         if result is None:
-            return Undefined if non_null else None
-        if any(details.node.directives for details in field_details_list):
+            return Undefined if isinstance(return_type, GraphQLNonNull) else None
+        relation = self._relation(return_type, field_details_list)
+        if relation is None:
             return Undefined
-        if not isinstance(nullable, GraphQLList):
-            direct = self._direct_fields(nullable, field_details_list)
-            if direct is None:
-                return Undefined
+        leaves = relation.leaves
+        if not relation.is_list:
+            answered = _leaf_row(leaves, result) if leaves is not None else None
+            if answered is not None:
+                return answered
+            direct = relation.direct
             return self.execute_fields(direct[0], result, path, direct[1], None)
-        item_type = nullable.of_type
         if type(result) is not list:
             return Undefined
-        if isinstance(item_type, GraphQLNonNull) and any(item is None for item in result):
-            return Undefined
-        direct = self._direct_fields(item_type, field_details_list)
-        if direct is None:
+        if relation.item_non_null and any(item is None for item in result):
             return Undefined
         completed: list[Any] = []
         awaitable: list[int] = []
@@ -367,12 +439,18 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             for index, item in enumerate(result):
                 value = None
                 if item is not None:
-                    item_path = Path(path, index, None)
-                    value = self._complete_row(
-                        direct, item, item_type, field_details_list, item_path
-                    )
-                    if self.is_awaitable(value):
-                        awaitable.append(index)
+                    if leaves is not None:
+                        value = _leaf_row(leaves, item)
+                    if value is None:
+                        value = self._complete_row(
+                            relation.direct,
+                            item,
+                            relation.item_type,
+                            field_details_list,
+                            Path(path, index, None),
+                        )
+                        if self.is_awaitable(value):
+                            awaitable.append(index)
                 completed.append(value)
         except Exception:  # as graphql-core does: let the others settle, they may fail too
             if awaitable:
@@ -381,6 +459,33 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable:
             return completed
         return self._gather_items(completed, awaitable)
+
+    def _relation(self, return_type: Any, field_details_list: Any) -> _Relation | None:
+        """How this relation field completes (see _complete_loaded), worked out once per
+        request; None when graphql-core must complete it."""
+        key = (id(return_type), id(field_details_list))
+        known = self._relations.get(key)
+        if known is not None:
+            return known[2]
+        relation: _Relation | None = None
+        if not any(details.node.directives for details in field_details_list):
+            nullable = (
+                return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+            )
+            is_list = isinstance(nullable, GraphQLList)
+            item_type = nullable.of_type if is_list else nullable
+            direct = self._direct_fields(item_type, field_details_list)
+            if direct is not None:
+                leaves = self._plan_of(*direct)[1] if self._leaves_alone else None
+                relation = _Relation(
+                    is_list=is_list,
+                    item_type=item_type,
+                    item_non_null=isinstance(item_type, GraphQLNonNull),
+                    direct=direct,
+                    leaves=leaves,
+                )
+        self._relations[key] = (return_type, field_details_list, relation)
+        return relation
 
     async def _gather_items(self, completed: list[Any], awaitable: list[int]) -> list[Any]:
         if len(awaitable) == 1:
