@@ -178,16 +178,20 @@ class Box:
     id: int
     owner_id: int | None
 
+    @property
+    def lost_id(self) -> int:  # the id of a part that is never found
+        return self.id * 10
+
 
 @strawberry.type
 class BoxType:
     id: strawberry.ID
-    parts: list[PartType] = relation("parts", lambda row: row.id)
-    maybe_parts: list[PartType | None] = relation("maybe_parts", lambda row: row.id)
-    strict_parts: list[PartType] = relation("maybe_parts", lambda row: row.id)  # nulls in it
-    odd_parts: list[PartType | None] = relation("odd_parts", lambda row: row.id)
-    owner: PartType | None = relation("part", lambda row: row.owner_id)
-    required_owner: PartType = relation("part", lambda row: row.id * 10)
+    parts: list[PartType] = relation("parts", "id")
+    maybe_parts: list[PartType | None] = relation("maybe_parts", "id")
+    strict_parts: list[PartType] = relation("maybe_parts", "id")  # nulls in it
+    odd_parts: list[PartType | None] = relation("odd_parts", "id")
+    owner: PartType | None = relation("part", "owner_id")
+    required_owner: PartType = relation("part", "lost_id")
 
 
 PARTS = {1: Part(1, "bolt"), 2: Part(2, None), 3: Part(3, "nut", broken=True)}

@@ -102,6 +102,15 @@ class InvoiceUpdate(Input):
 INVOICE_COLUMNS = (*columns_of(Invoice), Invoice.balance_due)
 
 
+def _invoice_columns(names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The columns of INVOICE_COLUMNS with these names (each one known)."""
+    by_name = {column.key: column for column in INVOICE_COLUMNS}
+    unknown = set(names) - by_name.keys()
+    if unknown:
+        raise ValueError(f"invoices have no column {', '.join(sorted(unknown))}")
+    return tuple(by_name[name] for name in names)
+
+
 def _visible() -> list[Any]:
     """The team's live invoices, the team bound as ``team_id`` (statements built once)."""
     return [col(Invoice.team_id) == bindparam("team_id"), col(Invoice.deleted_at).is_(None)]
@@ -118,15 +127,19 @@ async def list_invoices(
     page: int | None = None,
     per_page: int | None = None,
     count: bool = True,
+    columns: tuple[str, ...] | None = None,
 ) -> Page[Invoice]:
     """Newest first unless ``sort`` (a field, ``-`` for descending) says otherwise.
 
     The page holds read-only rows with the model's attribute names (``balance_due``
-    included), not ORM objects: a list of 100 is read, shaped and dropped.
+    included), not ORM objects: a list of 100 is read, shaped and dropped. ``columns``
+    names the only attributes the caller will read (all of them when None).
     """
     if status and status not in STATUSES:
         raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
-    stmt, matching = _list_statements(status or None, customer_id is not None, sort, bool(search))
+    stmt, matching = _list_statements(
+        status or None, customer_id is not None, sort, bool(search), columns
+    )
     number, size = page_params(page, per_page)
     params: dict[str, Any] = {"team_id": principal.team_id, "today": today()}
     if customer_id is not None:
@@ -146,14 +159,19 @@ async def list_invoices(
     )
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _list_statements(
-    status: str | None, by_customer: bool, sort: str | None, search: bool
+    status: str | None,
+    by_customer: bool,
+    sort: str | None,
+    search: bool,
+    columns: tuple[str, ...] | None = None,
 ) -> tuple[Select[Any], Any]:
     """The statement of a page of invoices (and, for a search, of its matches), built once
-    for each combination of filters and bound per request: ``team_id``, ``today``, and
-    ``customer_id``, ``pattern`` and ``candidates`` where they apply. Building it cost a
-    list about as much as running it."""
+    for each combination of filters (and of columns read) and bound per request:
+    ``team_id``, ``today``, and ``customer_id``, ``pattern`` and ``candidates`` where they
+    apply. Building it cost a list about as much as running it."""
+    selected = INVOICE_COLUMNS if columns is None else _invoice_columns(columns)
     filters = _visible()
     if status:
         filters.append(_status_filter(status))
@@ -161,13 +179,13 @@ def _list_statements(
         filters.append(col(Invoice.customer_id) == bindparam("customer_id"))
     ordering = _ordering(sort)
     if not search:
-        return select(*INVOICE_COLUMNS).where(*filters).order_by(*ordering), None
+        return select(*selected).where(*filters).order_by(*ordering), None
     matching = _matching(filters, bindparam("pattern"))
     candidates: Any = matching
     if not sort:  # newest first: only the page's ids, taken from the matches, are read
         found = matching.subquery()
         candidates = select(found.c.id).order_by(found.c.id.desc()).limit(bindparam("candidates"))
-    stmt = select(*INVOICE_COLUMNS).where(col(Invoice.id).in_(candidates)).order_by(*ordering)
+    stmt = select(*selected).where(col(Invoice.id).in_(candidates)).order_by(*ordering)
     return stmt, matching
 
 

@@ -75,7 +75,7 @@ class ProductType_:
         return ProductType(root.type)
 
     stock_movements: list[StockMovementType] = relation(
-        "stock_movements", lambda row: row.id, description="Stock changes, newest first."
+        "stock_movements", "id", description="Stock changes, newest first."
     )
 
 
@@ -92,7 +92,7 @@ class PaymentType:
     def method(self, root: strawberry.Parent[PaymentModel]) -> PaymentMethod:
         return PaymentMethod(root.method)
 
-    invoice: InvoiceType = relation("invoice", lambda row: row.invoice_id)
+    invoice: InvoiceType = relation("invoice", "invoice_id")
 
 
 @strawberry.type(name="EstimateItem")
@@ -111,7 +111,7 @@ class EstimateItemType:
 
     product: ProductType_ | None = relation(
         "product",
-        lambda row: row.product_id,
+        "product_id",
         description="The product this line was made from (even if deleted since).",
     )
 
@@ -141,13 +141,11 @@ class EstimateType:
     def status(self, root: strawberry.Parent[EstimateModel]) -> EstimateStatus:
         return EstimateStatus(root.status)
 
-    customer: CustomerType = relation("customer", lambda row: row.customer_id)
+    customer: CustomerType = relation("customer", "customer_id")
 
-    items: list[EstimateItemType] = relation("estimate_items", lambda row: row.id)
+    items: list[EstimateItemType] = relation("estimate_items", "id")
 
-    converted_invoice: InvoiceType | None = relation(
-        "invoice", lambda row: row.converted_invoice_id
-    )
+    converted_invoice: InvoiceType | None = relation("invoice", "converted_invoice_id")
 
 
 @strawberry.type

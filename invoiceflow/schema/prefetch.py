@@ -9,6 +9,8 @@ still batches.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -16,6 +18,7 @@ import strawberry
 from aiodataloader import DataLoader
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from strawberry.utils.str_converters import to_camel_case
 
 from invoiceflow.context import Context
 from invoiceflow.loaders import Loader
@@ -49,13 +52,15 @@ def now_or_later(loader: DataLoader[Any, Any], key: Any) -> Any:
     return future.result() if future.done() else future
 
 
-def relation(loader: str, key: Callable[[Any], Any], *, description: str | None = None) -> Any:
-    """A field answered by ``loader`` (a name on the request's Loaders) for ``key(row)``;
-    null when the key is.
+def relation(loader: str, column: str, *, description: str | None = None) -> Any:
+    """A field answered by ``loader`` (a name on the request's Loaders) for the row's
+    ``column`` (the key: ``id``, or a foreign key like ``customer_id``); null when it is.
 
     The field's ``lean`` metadata is the same function of (row, context), so that the
     executor (schema/execution.py) can call it without building Strawberry's Info.
     """
+
+    key = operator.attrgetter(column)
 
     def load(root: Any, context: Context) -> Any:
         value = key(root)
@@ -66,7 +71,33 @@ def relation(loader: str, key: Callable[[Any], Any], *, description: str | None 
     def resolve(root: strawberry.Parent[Any], info: Info[Context, None]) -> Any:
         return load(root, info.context)
 
-    return strawberry.field(resolver=resolve, description=description, metadata={"lean": load})
+    return strawberry.field(
+        resolver=resolve, description=description, metadata={"lean": load, "reads": (column,)}
+    )
+
+
+@functools.cache
+def _columns_read(type_: type) -> dict[str, frozenset[str]]:
+    """GraphQL field name -> the columns of a row the field reads, for the fields of
+    ``type_`` that say: a plain field reads its own attribute, a resolver or relation what
+    its ``reads`` metadata names. A field that says nothing is absent."""
+    reads: dict[str, frozenset[str]] = {"__typename": frozenset()}
+    for field in type_.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        name = field.graphql_name or to_camel_case(field.python_name)
+        if field.base_resolver is None:
+            reads[name] = frozenset({field.python_name})
+        elif "reads" in field.metadata:
+            reads[name] = frozenset(field.metadata["reads"])
+    return reads
+
+
+def columns_for(type_: type, selected: set[str]) -> tuple[str, ...] | None:
+    """The columns rows of ``type_`` need for the ``selected`` fields (always ``id``), or
+    None (all of them) when one of those fields does not say what it reads."""
+    reads = _columns_read(type_)
+    if not selected <= reads.keys():
+        return None
+    return tuple(sorted(set().union({"id"}, *(reads[name] for name in selected))))
 
 
 def _names(selections: Iterable[Selection]) -> dict[str, SelectedField]:

@@ -16,7 +16,15 @@ from invoiceflow.schema.catalog_types import (
     ProductType,
     ProductType_,
 )
-from invoiceflow.schema.prefetch import CUSTOMER, ESTIMATE, INVOICE, PRODUCT, prime, selected_under
+from invoiceflow.schema.prefetch import (
+    CUSTOMER,
+    ESTIMATE,
+    INVOICE,
+    PRODUCT,
+    columns_for,
+    prime,
+    selected_under,
+)
 from invoiceflow.schema.types import (
     ApiKeyType,
     CustomerPage,
@@ -79,6 +87,7 @@ class Query:
             page=page,
             per_page=per_page,
             count="pageInfo" in selected_under(info),
+            columns=columns_for(InvoiceType, selected_under(info, "items")),
         )
         await prime(info, result.items, INVOICE, "items")
         return result  # type: ignore[return-value]

@@ -125,7 +125,7 @@ class InvoiceItemType:
 
     product: Product | None = relation(
         "product",
-        lambda row: row.product_id,
+        "product_id",
         description="The product this line was made from (even if deleted since).",
     )
 
@@ -172,27 +172,30 @@ class InvoiceType:
     created_at: dt.datetime
     updated_at: dt.datetime
 
-    @strawberry.field
+    @strawberry.field(metadata={"reads": ("status", "due_date")})
     def status(self, root: strawberry.Parent[InvoiceModel]) -> InvoiceStatus:
         return InvoiceStatus(effective_status(root))
 
-    customer: CustomerType = relation("customer", lambda row: row.customer_id)
+    customer: CustomerType = relation("customer", "customer_id")
 
-    @strawberry.field(description="Where to download this invoice as a PDF (same key).")
+    @strawberry.field(
+        description="Where to download this invoice as a PDF (same key).",
+        metadata={"reads": ("id",)},
+    )
     def pdf_url(self, root: strawberry.Parent[InvoiceModel]) -> str:
         return f"/api/v1/invoices/{root.id}/pdf"
 
     emails: list[EmailDeliveryType] = relation(
         "invoice_emails",
-        lambda row: row.id,
+        "id",
         description="Email deliveries of this invoice, newest first.",
     )
 
     payments: list[Payment] = relation(
-        "invoice_payments", lambda row: row.id, description="Payments received, newest first."
+        "invoice_payments", "id", description="Payments received, newest first."
     )
 
-    items: list[InvoiceItemType] = relation("invoice_items", lambda row: row.id)
+    items: list[InvoiceItemType] = relation("invoice_items", "id")
 
 
 @strawberry.type(name="Customer")
@@ -213,22 +216,22 @@ class CustomerType:
     created_at: dt.datetime
     updated_at: dt.datetime
 
-    total_invoiced: decimal.Decimal = relation("customer_total_invoiced", lambda row: row.id)
+    total_invoiced: decimal.Decimal = relation("customer_total_invoiced", "id")
 
     invoices: list[InvoiceType] = relation(
         "customer_invoices",
-        lambda row: row.id,
+        "id",
         description="The customer's invoices, newest first.",
     )
 
     payments: list[Payment] = relation(
         "customer_payments",
-        lambda row: row.id,
+        "id",
         description="The customer's payment history, newest first.",
     )
 
     recent_invoices: list[InvoiceType] = relation(
-        "customer_recent_invoices", lambda row: row.id, description="The 10 newest invoices."
+        "customer_recent_invoices", "id", description="The 10 newest invoices."
     )
 
 
