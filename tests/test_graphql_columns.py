@@ -5,8 +5,10 @@ field that does not say makes the page read every column."""
 from __future__ import annotations
 
 import strawberry
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
-from invoiceflow.schema.prefetch import columns_for, relation
+from invoiceflow.schema import build_schema
+from invoiceflow.schema.prefetch import columns_by_loader, columns_for, relation
 from invoiceflow.schema.types import InvoiceType
 from tests.conftest import Api, Statements
 
@@ -88,4 +90,116 @@ async def test_a_page_reads_the_selected_columns_and_answers_as_a_full_read(
             "customer": {"companyName": "Narrow Ltd"},
         }
         for row in rows
+    ]
+
+
+# Rows read through a request's loaders (customers, lines) are shared by every field of the
+# document that reaches them: their columns are what the whole document selects of the type.
+
+
+def loader_columns(query: str) -> dict[str, tuple[str, ...]]:
+    schema = build_schema()._schema
+    document = parse(query)
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    fragments = [d for d in document.definitions if isinstance(d, FragmentDefinitionNode)]
+    return columns_by_loader(schema, operations[0], fragments)
+
+
+def test_loaders_read_what_the_whole_document_selects_of_their_type() -> None:
+    assert loader_columns(
+        "{ invoices { items { customer { companyName } items { description quantity } } } }"
+    ) == {
+        "customer": ("company_name", "id"),
+        "invoice_items": ("description", "id", "quantity"),
+    }
+    # a second selection of the type, elsewhere or in a fragment, adds its fields
+    columns = loader_columns(
+        "query { invoices { items { items { description } } } invoice(id: 1) { ...Lines } }"
+        " fragment Lines on Invoice { items { tax product { id } } customer { id } }"
+    )
+    assert columns == {
+        "customer": ("id",),
+        "invoice_items": ("description", "id", "product_id", "tax_amount"),
+    }
+    assert loader_columns("{ invoices { items { id } } }") == {}  # no loader's type
+
+
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type(name="Customer")
+class NamedCustomer(Named):
+    id: strawberry.ID
+    city: str
+
+    @strawberry.field
+    def label(self) -> str:  # says nothing about what it reads
+        return "?"
+
+
+@strawberry.type
+class NamedQuery:
+    @strawberry.field
+    def first(self) -> Named:
+        return NamedCustomer(id=strawberry.ID("1"), name="a", city="b")
+
+    @strawberry.field
+    def customer(self) -> NamedCustomer:
+        return NamedCustomer(id=strawberry.ID("1"), name="a", city="b")
+
+
+def test_an_unsaying_field_or_an_abstract_type_reads_every_column() -> None:
+    schema = strawberry.Schema(query=NamedQuery, types=[NamedCustomer])._schema
+
+    def columns(query: str) -> dict[str, tuple[str, ...]]:
+        (operation,) = parse(query).definitions
+        return columns_by_loader(schema, operation, [])  # type: ignore[arg-type]
+
+    assert columns("{ customer { city } }") == {"customer": ("city", "id")}
+    assert columns("{ customer { city label } }") == {}
+    assert columns("{ customer { city } first { name } }") == {}  # Named: any type's name
+
+
+async def test_loaded_rows_read_the_documents_columns_and_answer_as_full_ones(
+    alice: Api, statements: Statements
+) -> None:
+    customer = await alice.create_customer(company_name="Lines Ltd", notes="n" * 500)
+    created = await alice.create_invoice(
+        customer["id"],
+        items=[
+            {"description": "Design", "quantity": 3, "unit_price": "150", "tax_rate": 10},
+            {"description": "Build", "quantity": "2.5", "unit_price": "99.99"},
+        ],
+    )
+    await alice.get("/teams/current")  # warm: the key's last-use refresh is not counted
+    statements.sql.clear()
+    narrow = await alice.graphql(
+        "{ invoices { items { customer { companyName } items { description quantity } } } }"
+    )
+    assert "errors" not in narrow
+    heads = [sql.split("FROM", 1)[0] for sql in statements.sql]
+    lines = next(head for head in heads if "invoice_items." in head)
+    assert "quantity" in lines and "tax_amount" not in lines and "unit_price" not in lines
+    customers = next(head for head in heads if "customers." in head)
+    assert "company_name" in customers and "notes" not in customers
+    # one document, two selections of lines: the rows carry what both read
+    both = await alice.graphql(
+        "{ invoices { items { items { description } } }"
+        f' invoice(id: "{created["id"]}") {{ items {{ description unitPrice tax amount }} }} }}'
+    )
+    assert "errors" not in both
+    assert both["data"]["invoice"]["items"] == [
+        {"description": "Design", "unitPrice": "150.0000", "tax": "45.00", "amount": "450.00"},
+        {"description": "Build", "unitPrice": "99.9900", "tax": "0.00", "amount": "249.98"},
+    ]
+    assert narrow["data"]["invoices"]["items"] == [
+        {
+            "customer": {"companyName": "Lines Ltd"},
+            "items": [
+                {"description": "Design", "quantity": "3.0000"},
+                {"description": "Build", "quantity": "2.5000"},
+            ],
+        }
     ]

@@ -52,6 +52,18 @@ def columns_of(model: Any) -> tuple[Any, ...]:
     return tuple(_read_as_stored(column) for column in model.__table__.columns)
 
 
+def pick_columns(columns: tuple[Any, ...], names: Iterable[str] | None) -> tuple[Any, ...]:
+    """Those of ``columns`` with these names, in their order; all of them when ``names`` is
+    None. A name none of them has is an error."""
+    if names is None:
+        return columns
+    wanted = set(names)
+    unknown = wanted - {column.key for column in columns}
+    if unknown:
+        raise ValueError(f"no column named {', '.join(sorted(unknown))}")
+    return tuple(column for column in columns if column.key in wanted)
+
+
 def _read_as_stored(column: Any) -> Any:
     money = column.type
     if type(money) is not Money:

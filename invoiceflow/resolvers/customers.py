@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, Team
-from invoiceflow.models.sql import columns_of, is_postgres, lean_rows, one_of, one_of_bound
+from invoiceflow.models.sql import (
+    columns_of,
+    is_postgres,
+    lean_rows,
+    one_of,
+    one_of_bound,
+    pick_columns,
+)
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.money import ZERO
@@ -165,23 +172,33 @@ async def delete_customer(
 
 
 async def customers_by_ids(
-    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    ids: Sequence[int],
+    columns: tuple[str, ...] | None = None,
 ) -> list[Any]:
     """Customers by id, deleted ones included (an old invoice still shows its customer).
 
     Lean read: read-only rows with the model's attribute names (a page's 100 customers
     are not objects the session need track); a change to a customer loads the model.
+    ``columns`` names the only ones the caller reads (``id`` comes too); all when None.
     """
-    stmt = _customers_statement(is_postgres(session))
+    if columns is not None:
+        columns = tuple(sorted({*columns, "id"}))
+    stmt = _customers_statement(is_postgres(session), columns)
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
     found = {c.id: c for c in await lean_rows(session, stmt, params)}
     return [found.get(i) for i in ids]
 
 
-@functools.cache
-def _customers_statement(postgres: bool) -> Select[Any]:
-    """Built once per database kind; bound with ``team_id`` and ``ids``."""
-    return select(*columns_of(Customer)).where(
+CUSTOMER_COLUMNS = columns_of(Customer)
+
+
+@functools.lru_cache(maxsize=256)
+def _customers_statement(postgres: bool, columns: tuple[str, ...] | None) -> Select[Any]:
+    """Built once per database kind and columns read; bound with ``team_id`` and ``ids``."""
+    return select(*pick_columns(CUSTOMER_COLUMNS, columns)).where(
         col(Customer.team_id) == bindparam("team_id"),
         one_of_bound(col(Customer.id), "ids", postgres=postgres),
     )

@@ -268,8 +268,12 @@ async def _replace_items(
 
 
 async def items_by_estimate_ids(
-    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    ids: Sequence[int],
+    columns: tuple[str, ...] | None = None,
 ) -> list[list[Any]]:
     return await lines_by_document_ids(
-        session, principal, Estimate, EstimateItem, "estimate_id", ids
+        session, principal, Estimate, EstimateItem, "estimate_id", ids, columns
     )

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, InvoiceItem
-from invoiceflow.models.sql import columns_of, is_postgres, one_of_bound
+from invoiceflow.models.sql import columns_of, is_postgres, one_of_bound, pick_columns
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -102,15 +102,6 @@ class InvoiceUpdate(Input):
 INVOICE_COLUMNS = (*columns_of(Invoice), Invoice.balance_due)
 
 
-def _invoice_columns(names: tuple[str, ...]) -> tuple[Any, ...]:
-    """The columns of INVOICE_COLUMNS with these names (each one known)."""
-    by_name = {column.key: column for column in INVOICE_COLUMNS}
-    unknown = set(names) - by_name.keys()
-    if unknown:
-        raise ValueError(f"invoices have no column {', '.join(sorted(unknown))}")
-    return tuple(by_name[name] for name in names)
-
-
 def _visible() -> list[Any]:
     """The team's live invoices, the team bound as ``team_id`` (statements built once)."""
     return [col(Invoice.team_id) == bindparam("team_id"), col(Invoice.deleted_at).is_(None)]
@@ -171,7 +162,7 @@ def _list_statements(
     for each combination of filters (and of columns read) and bound per request:
     ``team_id``, ``today``, and ``customer_id``, ``pattern`` and ``candidates`` where they
     apply. Building it cost a list about as much as running it."""
-    selected = INVOICE_COLUMNS if columns is None else _invoice_columns(columns)
+    selected = pick_columns(INVOICE_COLUMNS, columns)
     filters = _visible()
     if status:
         filters.append(_status_filter(status))
@@ -456,9 +447,15 @@ async def _replace_items(
 
 
 async def items_by_invoice_ids(
-    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    ids: Sequence[int],
+    columns: tuple[str, ...] | None = None,
 ) -> list[list[Any]]:
-    return await lines_by_document_ids(session, principal, Invoice, InvoiceItem, "invoice_id", ids)
+    return await lines_by_document_ids(
+        session, principal, Invoice, InvoiceItem, "invoice_id", ids, columns
+    )
 
 
 async def invoices_by_ids(

@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from invoiceflow.models import LineItemBase, Product
-from invoiceflow.models.sql import columns_of, is_postgres, lean_rows, one_of, one_of_bound
+from invoiceflow.models.sql import (
+    columns_of,
+    is_postgres,
+    lean_rows,
+    one_of,
+    one_of_bound,
+    pick_columns,
+)
 from invoiceflow.models.types import Money
 from invoiceflow.resolvers.errors import ValidationFailed
 from invoiceflow.resolvers.money import (
@@ -158,6 +165,7 @@ async def lines_by_document_ids(
     item_type: type[LineItemBase],
     key: str,
     ids: Sequence[int],
+    columns: tuple[str, ...] | None = None,
 ) -> list[list[Any]]:
     """The lines of each document (invoice or estimate, by ``key``: ``invoice_id`` or
     ``estimate_id``) of the caller's team, in order, as read-only rows.
@@ -165,8 +173,12 @@ async def lines_by_document_ids(
     Lean read: the lines' columns as rows (attributes named as the model's), not ORM
     objects; on a list of 100 invoices that is 300 objects the session need not track.
     Nothing writes through these: a change to lines goes through ``store_lines``.
+    ``columns`` names the only ones the caller reads (``id`` and ``key`` come too); all of
+    them when None.
     """
-    stmt = _lines_statement(document_type, item_type, key, is_postgres(session))
+    if columns is not None:
+        columns = tuple(sorted({*columns, "id", key}))
+    stmt = _lines_statement(document_type, item_type, key, is_postgres(session), columns)
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
     grouped: dict[int, list[Any]] = defaultdict(list)
     for line in await lean_rows(session, stmt, params):
@@ -174,12 +186,15 @@ async def lines_by_document_ids(
     return [grouped.get(i, []) for i in ids]
 
 
-@functools.cache
-def _lines_statement(document_type: Any, item_type: Any, key: str, postgres: bool) -> Select[Any]:
-    """Built once per kind of document and database; bound with ``team_id`` and ``ids``."""
+@functools.lru_cache(maxsize=256)
+def _lines_statement(
+    document_type: Any, item_type: Any, key: str, postgres: bool, columns: tuple[str, ...] | None
+) -> Select[Any]:
+    """Built once per kind of document, database and columns read; bound with ``team_id``
+    and ``ids``."""
     parent = col(getattr(item_type, key))
     return (
-        select(*columns_of(item_type))
+        select(*pick_columns(columns_of(item_type), columns))
         .join(document_type, col(document_type.id) == parent)
         .where(
             col(document_type.team_id) == bindparam("team_id"),

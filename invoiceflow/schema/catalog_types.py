@@ -105,7 +105,7 @@ class EstimateItemType:
     tax_rate: decimal.Decimal
     amount: decimal.Decimal
 
-    @strawberry.field
+    @strawberry.field(metadata={"reads": ("tax_amount",)})
     def tax(self, root: strawberry.Parent[EstimateItemModel]) -> decimal.Decimal:
         return root.tax_amount
 

@@ -17,6 +17,7 @@ messages and paths as before.
 from __future__ import annotations
 
 import operator
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -42,6 +43,9 @@ from sqlmodel import SQLModel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+from invoiceflow.context import Context
+from invoiceflow.schema.prefetch import columns_by_loader
 
 Getter = Callable[[Any], Any]
 Coerce = Callable[[Any], Any]
@@ -180,6 +184,27 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # that wraps resolvers) must see every field.
         manager = self.middleware_manager
         self._leaves_alone = manager is None or not manager.middlewares
+        if isinstance(self.context_value, Context):
+            self.context_value.columns = self._columns_by_loader()
+
+    # (id(schema), id(operation)) -> (both, kept alive; columns_by_loader's answer). An
+    # operation node comes from the parser's cache: the same query text, the same node.
+    _COLUMNS: OrderedDict[tuple[int, int], tuple[Any, Any, dict[str, tuple[str, ...]]]]
+    _COLUMNS = OrderedDict()
+    _COLUMNS_KEPT = 256
+
+    def _columns_by_loader(self) -> dict[str, tuple[str, ...]]:
+        """The columns the document's rows need, by loader (see prefetch.columns_by_loader),
+        worked out once per document."""
+        key = (id(self.schema), id(self.operation))
+        known = self._COLUMNS.get(key)
+        if known is None:
+            found = columns_by_loader(self.schema, self.operation, self.fragments.values())
+            known = (self.schema, self.operation, found)
+            self._COLUMNS[key] = known
+            if len(self._COLUMNS) > self._COLUMNS_KEPT:
+                self._COLUMNS.popitem(last=False)
+        return dict(known[2])
 
     def _plan_of(
         self, parent_type: GraphQLObjectType, grouped_field_set: Any

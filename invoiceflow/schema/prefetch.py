@@ -11,11 +11,24 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import strawberry
 from aiodataloader import DataLoader
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    visit,
+)
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 from strawberry.utils.str_converters import to_camel_case
@@ -77,12 +90,12 @@ def relation(loader: str, column: str, *, description: str | None = None) -> Any
 
 
 @functools.cache
-def _columns_read(type_: type) -> dict[str, frozenset[str]]:
-    """GraphQL field name -> the columns of a row the field reads, for the fields of
-    ``type_`` that say: a plain field reads its own attribute, a resolver or relation what
-    its ``reads`` metadata names. A field that says nothing is absent."""
+def _columns_read(definition: Any) -> dict[str, frozenset[str]]:
+    """GraphQL field name -> the columns of a row the field reads, for the fields of a
+    type's definition that say: a plain field reads its own attribute, a resolver or
+    relation what its ``reads`` metadata names. A field that says nothing is absent."""
     reads: dict[str, frozenset[str]] = {"__typename": frozenset()}
-    for field in type_.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+    for field in definition.fields:
         name = field.graphql_name or to_camel_case(field.python_name)
         if field.base_resolver is None:
             reads[name] = frozenset({field.python_name})
@@ -91,13 +104,59 @@ def _columns_read(type_: type) -> dict[str, frozenset[str]]:
     return reads
 
 
-def columns_for(type_: type, selected: set[str]) -> tuple[str, ...] | None:
-    """The columns rows of ``type_`` need for the ``selected`` fields (always ``id``), or
-    None (all of them) when one of those fields does not say what it reads."""
-    reads = _columns_read(type_)
+def columns_for(type_: Any, selected: set[str]) -> tuple[str, ...] | None:
+    """The columns rows of ``type_`` (a Strawberry type or its definition) need for the
+    ``selected`` fields (always ``id``), or None (all of them) when one of those fields does
+    not say what it reads."""
+    reads = _columns_read(getattr(type_, "__strawberry_definition__", type_))
     if not selected <= reads.keys():
         return None
     return tuple(sorted(set().union({"id"}, *(reads[name] for name in selected))))
+
+
+# The loaders whose reads take ``columns``, and the GraphQL type their rows answer as.
+NARROWED_LOADERS = {
+    "customer": "Customer",
+    "invoice_items": "InvoiceItem",
+    "estimate_items": "EstimateItem",
+}
+
+
+def columns_by_loader(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Iterable[Any]
+) -> dict[str, tuple[str, ...]]:
+    """Loader name -> the columns its rows need for everything the document selects of
+    their type, anywhere in it (every field of the operation and of its fragments, whether
+    a directive skips it or not: never less than the execution reads). A loader is absent
+    (reads every column) when its type's selection includes a field that does not say what
+    it reads, or when the document selects fields of an interface or union."""
+    selected: dict[str, set[str]] = defaultdict(set)
+    abstract = False
+    type_info = TypeInfo(schema)
+
+    class Collect(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            nonlocal abstract
+            parent = type_info.get_parent_type()
+            if isinstance(parent, GraphQLObjectType):
+                selected[parent.name].add(node.name.value)
+            else:
+                abstract = True
+
+    document = DocumentNode(definitions=(operation, *fragments))
+    visit(document, TypeInfoVisitor(type_info, Collect()))
+    found: dict[str, tuple[str, ...]] = {}
+    if abstract:
+        return found
+    for loader, type_name in NARROWED_LOADERS.items():
+        graphql_type = schema.get_type(type_name)
+        if type_name not in selected or graphql_type is None:
+            continue
+        definition = graphql_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        columns = columns_for(definition, selected[type_name])
+        if columns is not None:
+            found[loader] = columns
+    return found
 
 
 def _names(selections: Iterable[Selection]) -> dict[str, SelectedField]:

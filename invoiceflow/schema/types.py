@@ -119,7 +119,7 @@ class InvoiceItemType:
     tax_rate: decimal.Decimal
     amount: decimal.Decimal
 
-    @strawberry.field
+    @strawberry.field(metadata={"reads": ("tax_amount",)})
     def tax(self, root: strawberry.Parent[InvoiceItemModel]) -> decimal.Decimal:
         return root.tax_amount
 
