@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from invoiceflow.app import Services
-from tests.conftest import Api
+from tests.conftest import Api, Statements
 from tests.rest_support import data, day, error, field_errors, mark_paid, mark_partial, ok
 
 LIST = "/invoices"
@@ -397,3 +397,29 @@ async def test_another_team_cannot_delete(alice: Api, bob: Api) -> None:
     # then
     error(response, 404, "not_found")
     assert data(await alice.get(ONE.format(id=invoice["id"])))["id"] == invoice["id"]
+
+
+async def test_the_list_reads_only_the_columns_it_answers_with(
+    alice: Api, statements: Statements
+) -> None:
+    # given
+    customer = await alice.create_customer(company_name="Columns Ltd")
+    created = await alice.create_invoice(customer["id"], notes="a long note " * 40)
+    await alice.get("/teams/current")  # warm: the key's last-use refresh is not counted
+    statements.sql.clear()
+    # when (a query parameter of the same name changes nothing)
+    body = ok(await alice.get(f"{LIST}?columns=notes"))
+    # then
+    (row,) = body["data"]
+    one = ok(await alice.get(ONE.format(id=created["id"])))["data"]
+    assert {key: row[key] for key in row if key != "customer"} == {
+        key: one[key] for key in row if key != "customer"
+    }
+    assert row["customer"] == {"id": customer["id"], "name": "Columns Ltd"}
+    page = next(sql for sql in statements.sql if "FROM invoices" in sql)
+    head = page.split("FROM", 1)[0]
+    assert "invoice_number" in head and "due_date" in head
+    assert "notes" not in head and "payment_link_url" not in head and "updated_at" not in head
+    document = (await alice.http.get("/api/v1/openapi.json")).json()
+    parameters = document["paths"]["/api/v1/invoices"]["get"]["parameters"]
+    assert "columns" not in {parameter["name"] for parameter in parameters}

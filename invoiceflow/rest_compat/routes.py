@@ -25,7 +25,7 @@ from invoiceflow.resolvers.payments import PaymentInput
 from invoiceflow.resolvers.products import ProductCreate, ProductUpdate, StockAdjustment
 from invoiceflow.resolvers.teams import SwitchInput, TeamSettingsInput
 from invoiceflow.rest_compat import shapes
-from invoiceflow.rest_compat.table import Body, PathId, Query, Route, UsesEffects, paging
+from invoiceflow.rest_compat.table import Body, Columns, PathId, Query, Route, UsesEffects, paging
 
 INVOICE = "/invoices/{id}"
 CUSTOMER = "/customers/{id}"
@@ -56,6 +56,7 @@ ROUTES: tuple[Route, ...] = (
         "sort": Query("sort", str, "Sort field; '-' prefix for descending.",
                       enum=(*SORTS, *(f"-{s}" for s in SORTS))),
         **paging(),
+        "columns": Columns(shapes.SUMMARY_COLUMNS),
     }, shape=shapes.invoice_summaries, many=True, errors=(422,), tag="Invoices"),
     Route("POST", "/invoices", invoices.create_invoice, "Create an invoice",
           args={"data": Body(InvoiceCreate)}, shape=shapes.invoice_detail, status=201,

@@ -92,6 +92,17 @@ class UsesEffects(Arg):
         return request.effects
 
 
+@dataclass(frozen=True)
+class Columns(Arg):
+    """The only columns of the rows the route's shape reads (not a request parameter): a
+    list reads no more than its response carries."""
+
+    names: tuple[str, ...]
+
+    def read(self, request: RequestData) -> tuple[str, ...]:
+        return self.names
+
+
 def paging() -> dict[str, Arg]:
     return {
         "page": Query("page", int, "Page number, from 1.", minimum=1, maximum=MAX_PAGE),

@@ -15,6 +15,7 @@ from invoiceflow.rest_compat.shapes.catalog import (
     stock_adjusted,
 )
 from invoiceflow.rest_compat.shapes.invoices import (
+    SUMMARY_COLUMNS,
     customer_detail,
     customer_summaries,
     delivered,
@@ -26,6 +27,7 @@ from invoiceflow.rest_compat.shapes.invoices import (
 from invoiceflow.rest_compat.shapes.teams import team, teams
 
 __all__ = [
+    "SUMMARY_COLUMNS",
     "conversion",
     "customer_detail",
     "customer_summaries",

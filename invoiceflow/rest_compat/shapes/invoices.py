@@ -51,6 +51,24 @@ class InvoiceDetail(InvoiceSummary):
     updated_at: dt.datetime
 
 
+# The columns _summary reads (``status`` reads ``due_date`` too): all a list route reads.
+SUMMARY_COLUMNS = (
+    "id",
+    "invoice_number",
+    "status",
+    "customer_id",
+    "subtotal",
+    "tax",
+    "total",
+    "amount_paid",
+    "balance_due",
+    "currency",
+    "issue_date",
+    "due_date",
+    "created_at",
+)
+
+
 def _summary(invoice: Invoice, customer: CustomerRef | None) -> InvoiceSummary:
     assert invoice.id is not None
     return InvoiceSummary(
