@@ -141,6 +141,7 @@ class RestApp:
                 request=request,
                 principal=principal,
             ) as ctx:
+                ctx.columns = dict(route.loads)
                 if route.media_type is not None:
                     document = await call(route, ctx, data)
                 else:

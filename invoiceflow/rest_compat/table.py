@@ -129,6 +129,8 @@ class Route:
     tag: str = ""
     # The resolver returns a Document (a file), sent as it is instead of the JSON envelope.
     media_type: str | None = None
+    # Loader name -> the only columns of its rows the shape reads (every column where absent).
+    loads: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def writes(self) -> bool:

@@ -16,6 +16,7 @@ from invoiceflow.rest_compat.shapes.catalog import (
 )
 from invoiceflow.rest_compat.shapes.invoices import (
     SUMMARY_COLUMNS,
+    SUMMARY_CUSTOMER_COLUMNS,
     customer_detail,
     customer_summaries,
     delivered,
@@ -28,6 +29,7 @@ from invoiceflow.rest_compat.shapes.teams import team, teams
 
 __all__ = [
     "SUMMARY_COLUMNS",
+    "SUMMARY_CUSTOMER_COLUMNS",
     "conversion",
     "customer_detail",
     "customer_summaries",

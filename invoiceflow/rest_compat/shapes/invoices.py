@@ -69,6 +69,10 @@ SUMMARY_COLUMNS = (
 )
 
 
+# The columns of the customers (loaded for the list) that customer_ref reads.
+SUMMARY_CUSTOMER_COLUMNS = ("company_name",)
+
+
 def _summary(invoice: Invoice, customer: CustomerRef | None) -> InvoiceSummary:
     assert invoice.id is not None
     return InvoiceSummary(
