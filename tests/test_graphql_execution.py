@@ -150,6 +150,33 @@ async def test_ids_and_strings_of_any_type_coerce_as_graphql_core_does() -> None
     assert errors(ours) == errors(theirs) and len(errors(ours)) == 2  # True as an ID; a list
 
 
+@strawberry.type
+class Tinted:
+    @strawberry.field
+    def tint(self, root: strawberry.Parent[Any]) -> Colour | None:
+        return root.value  # type: ignore[no-any-return]
+
+
+@strawberry.type
+class TintQuery:
+    @strawberry.field
+    def tints(self) -> list[Tinted]:
+        values = [Colour.BLUE, "red", Colour.RED, None, "green"]
+        return [SimpleNamespace(value=value) for value in values]  # type: ignore[misc]
+
+
+async def test_enum_members_raw_values_and_strangers_coerce_as_strawberry_does() -> None:
+    lean = strawberry.Schema(query=TintQuery, execution_context_class=LeanExecutionContext)
+    stock = strawberry.Schema(query=TintQuery)
+    query = "{ tints { tint } }"
+    ours, theirs = await lean.execute(query), await stock.execute(query)
+    assert ours.data == theirs.data
+    assert [row["tint"] for row in ours.data["tints"]] == ["BLUE", "RED", "RED", None, None]
+    assert errors(ours) == errors(theirs) and [path for _, path in errors(ours)] == [
+        ["tints", 4, "tint"]
+    ]
+
+
 # Relations (schema/prefetch.relation): a loaded list or object goes straight to its rows'
 # fields; what is not loaded yet, and every error, takes graphql-core's path. Both answer alike.
 

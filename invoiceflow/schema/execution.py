@@ -22,9 +22,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any, TypeGuard, cast
 
 from graphql import (
+    GraphQLEnumType,
     GraphQLField,
     GraphQLID,
     GraphQLLeafType,
@@ -134,7 +136,9 @@ def _getter(field_def: GraphQLField) -> Getter | None:
 
 def _coerce(leaf: GraphQLLeafType) -> Coerce:
     """``leaf.coerce_output_value``, answering at once for what a row's column usually is: a
-    str for String and ID, an int for ID (``str(int)``, as graphql-core's serialize_id)."""
+    str for String and ID, an int for ID (``str(int)``, as graphql-core's serialize_id), and a
+    member of a Strawberry enum by a lookup (Strawberry compares it with each value in turn).
+    Anything else, and a member without a name, goes to the type's own coercion."""
     coerce = leaf.coerce_output_value
     if leaf is GraphQLString:
         return lambda value: value if type(value) is str else coerce(value)
@@ -142,6 +146,26 @@ def _coerce(leaf: GraphQLLeafType) -> Coerce:
         return lambda value: (
             str(value) if type(value) is int else value if type(value) is str else coerce(value)
         )
+    members = getattr(leaf, "wrapped_cls", None)
+    if (
+        isinstance(leaf, GraphQLEnumType)
+        and isinstance(members, type)
+        and issubclass(members, Enum)
+    ):
+        names: dict[Any, str] = {}
+        for name, enum_value in leaf.values.items():  # the first name of a value, as Strawberry
+            for member in members:
+                if member.value == enum_value.value:
+                    names.setdefault(member, name)
+
+        def enum_name(value: Any) -> Any:
+            if type(value) is members:
+                found = names.get(value)
+                if found is not None:
+                    return found
+            return coerce(value)
+
+        return enum_name
     return coerce
 
 
@@ -456,7 +480,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return self.execute_fields(direct[0], result, path, direct[1], None)
         if type(result) is not list:
             return Undefined
-        if relation.item_non_null and any(item is None for item in result):
+        if relation.item_non_null and None in result:
             return Undefined
         completed: list[Any] = []
         awaitable: list[int] = []
