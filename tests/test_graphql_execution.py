@@ -66,15 +66,15 @@ class Query:
         return [ROWS[0], None, ROWS[2]]  # type: ignore[list-item]
 
 
-def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
-    lean = strawberry.Schema(query=Query, execution_context_class=LeanExecutionContext)
-    return lean, strawberry.Schema(query=Query)
-
-
 async def both(query: str) -> tuple[Any, Any]:
-    lean, stock = schemas()
-    ours, theirs = await lean.execute(query), await stock.execute(query)
-    return ours, theirs
+    return await lean_and_stock(Query, query)
+
+
+async def lean_and_stock(query_type: type, query: str) -> tuple[Any, Any]:
+    """``query`` run by the lean executor and by stock graphql-core, on ``query_type``."""
+    lean = strawberry.Schema(query=query_type, execution_context_class=LeanExecutionContext)
+    stock = strawberry.Schema(query=query_type)
+    return await lean.execute(query), await stock.execute(query)
 
 
 def errors(result: Any) -> list[tuple[str, list[Any]]]:
@@ -137,10 +137,7 @@ class OddQuery:
 
 
 async def test_ids_and_strings_of_any_type_coerce_as_graphql_core_does() -> None:
-    lean = strawberry.Schema(query=OddQuery, execution_context_class=LeanExecutionContext)
-    stock = strawberry.Schema(query=OddQuery)
-    query = "{ odd { id name } }"
-    ours, theirs = await lean.execute(query), await stock.execute(query)
+    ours, theirs = await lean_and_stock(OddQuery, "{ odd { id name } }")
     assert ours.data == theirs.data
     assert ours.data["odd"][:3] == [
         {"id": "7", "name": "seven"},
@@ -166,10 +163,7 @@ class TintQuery:
 
 
 async def test_enum_members_raw_values_and_strangers_coerce_as_strawberry_does() -> None:
-    lean = strawberry.Schema(query=TintQuery, execution_context_class=LeanExecutionContext)
-    stock = strawberry.Schema(query=TintQuery)
-    query = "{ tints { tint } }"
-    ours, theirs = await lean.execute(query), await stock.execute(query)
+    ours, theirs = await lean_and_stock(TintQuery, "{ tints { tint } }")
     assert ours.data == theirs.data
     assert [row["tint"] for row in ours.data["tints"]] == ["BLUE", "RED", "RED", None, None]
     assert errors(ours) == errors(theirs) and [path for _, path in errors(ours)] == [
