@@ -12,7 +12,7 @@ from typing_extensions import TypedDict
 from invoiceflow.context import Context
 from invoiceflow.models import Customer, Invoice, Payment
 from invoiceflow.resolvers.delivery import Delivered, PaymentLink
-from invoiceflow.resolvers.invoices import effective_status
+from invoiceflow.resolvers.invoices import effective_status, today
 from invoiceflow.rest_compat.shapes.common import (
     CustomerRef,
     LineItemOut,
@@ -73,29 +73,35 @@ SUMMARY_COLUMNS = (
 SUMMARY_CUSTOMER_COLUMNS = ("company_name",)
 
 
-def _summary(invoice: Invoice, customer: CustomerRef | None) -> InvoiceSummary:
+def _summary(
+    invoice: Invoice, customer: CustomerRef | None, on: dt.date | None = None
+) -> InvoiceSummary:
+    """The summary of ``invoice``, its status as of ``on`` (today when None). A dict literal:
+    a list builds 100 of them, and the TypedDict's call took half again as long."""
     assert invoice.id is not None
-    return InvoiceSummary(
-        id=invoice.id,
-        invoice_number=invoice.invoice_number,
-        status=effective_status(invoice),
-        customer_id=invoice.customer_id,
-        customer=customer,
-        subtotal=float(invoice.subtotal),
-        tax=float(invoice.tax),
-        total=float(invoice.total),
-        amount_paid=float(invoice.amount_paid),
-        balance_due=float(invoice.balance_due),
-        currency=invoice.currency,
-        issue_date=invoice.issue_date,
-        due_date=invoice.due_date,
-        created_at=invoice.created_at,
-    )
+    return {
+        "id": invoice.id,
+        "invoice_number": invoice.invoice_number,
+        "status": effective_status(invoice, on),
+        "customer_id": invoice.customer_id,
+        "customer": customer,
+        "subtotal": float(invoice.subtotal),
+        "tax": float(invoice.tax),
+        "total": float(invoice.total),
+        "amount_paid": float(invoice.amount_paid),
+        "balance_due": float(invoice.balance_due),
+        "currency": invoice.currency,
+        "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date,
+        "created_at": invoice.created_at,
+    }
 
 
 async def invoice_summaries(ctx: Context, invoices: list[Invoice]) -> list[InvoiceSummary]:
+    """A page's summaries; every status as of one day (the page is read at one moment)."""
     customers = await ctx.loaders.customer.load_all({i.customer_id for i in invoices})
-    return [_summary(i, customer_ref(customers[i.customer_id])) for i in invoices]
+    day = today()
+    return [_summary(i, customer_ref(customers[i.customer_id]), day) for i in invoices]
 
 
 async def invoice_detail(ctx: Context, invoice: Invoice) -> InvoiceDetail:
