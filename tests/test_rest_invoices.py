@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from invoiceflow.app import Services
+from invoiceflow.rest_compat.shapes.invoices import InvoiceSummary, _summary
 from tests.conftest import Api, Statements
 from tests.rest_support import data, day, error, field_errors, mark_paid, mark_partial, ok
 
@@ -425,3 +429,25 @@ async def test_the_list_reads_only_the_columns_it_answers_with(
     document = (await alice.http.get("/api/v1/openapi.json")).json()
     parameters = document["paths"]["/api/v1/invoices"]["get"]["parameters"]
     assert "columns" not in {parameter["name"] for parameter in parameters}
+
+
+def test_a_summary_reads_its_status_as_of_the_day_it_is_given() -> None:
+    row = SimpleNamespace(
+        id=1,
+        invoice_number="INV-0001",
+        status="sent",
+        customer_id=2,
+        subtotal=Decimal("10.00"),
+        tax=Decimal("0.00"),
+        total=Decimal("10.00"),
+        amount_paid=Decimal("0.00"),
+        balance_due=Decimal("10.00"),
+        currency="USD",
+        issue_date=date(2026, 1, 1),
+        due_date=date(2026, 1, 10),
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    before = _summary(row, None, date(2026, 1, 10))  # type: ignore[arg-type]
+    after = _summary(row, None, date(2026, 1, 11))  # type: ignore[arg-type]
+    assert before["status"] == "sent" and after["status"] == "overdue"
+    assert after["balance_due"] == 10.0 and set(after) == set(InvoiceSummary.__annotations__)
