@@ -42,6 +42,12 @@ class Loader(DataLoader[K, V]):
         self.cached: dict[K, asyncio.Future[V]] = {}
         super().__init__(batch_load_fn=batch, cache_map=self.cached)
 
+    def load(self, key: K) -> asyncio.Future[V]:
+        # A key already read (a page's relations, by load_all) is its cached future at once:
+        # DataLoader.load's checks, for each of a page's 200 relation fields, add nothing.
+        future = self.cached.get(key)
+        return future if future is not None else super().load(key)
+
     async def load_all(self, keys: Iterable[K]) -> dict[K, V]:
         """The values of ``keys``, by key: those not cached yet read in one batch and cached.
         ``load_many`` would make and gather a future per key (100 per relation of a page)."""

@@ -27,6 +27,7 @@ async def test_load_all_reads_the_missing_keys_in_one_batch_and_caches_them() ->
     assert list(found) == [1, 2, 3]
     assert batches == [[3], [1, 2]]  # 3 came from the cache, duplicates read once
     assert await loader.load(2) == "v2" and len(batches) == 2  # primed for later loads
+    assert loader.load(1) is loader.cached[1]  # a key read is its cached future, as it is
     assert await loader.load_all([]) == {} and len(batches) == 2
 
 

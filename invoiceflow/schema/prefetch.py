@@ -58,10 +58,7 @@ PRODUCT: Relations = {"stockMovements": ("stock_movements", lambda row: row.id)}
 
 
 def now_or_later(loader: DataLoader[Any, Any], key: Any) -> Any:
-    # A key the look-ahead loaded is found in the cache (DataLoader.load's checks skipped).
-    future = loader.cached.get(key) if isinstance(loader, Loader) else None
-    if future is None:
-        future = loader.load(key)
+    future = loader.load(key)
     return future.result() if future.done() else future
 
 
