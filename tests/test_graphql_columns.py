@@ -4,6 +4,8 @@ field that does not say makes the page read every column."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import strawberry
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
@@ -203,3 +205,21 @@ async def test_loaded_rows_read_the_documents_columns_and_answer_as_full_ones(
             ],
         }
     ]
+
+
+def test_a_types_relations_are_its_relation_fields() -> None:
+    """prime loads what a type's relation fields name: no second list of them to keep."""
+    from invoiceflow.schema.catalog_types import EstimateType
+    from invoiceflow.schema.prefetch import _relations_of
+
+    invoice = _relations_of(InvoiceType.__strawberry_definition__)  # type: ignore[attr-defined]
+    assert {name: loader for name, (loader, _) in invoice.items()} == {
+        "customer": "customer",
+        "emails": "invoice_emails",
+        "payments": "invoice_payments",
+        "items": "invoice_items",
+    }
+    row = SimpleNamespace(id=7, customer_id=3)
+    assert invoice["customer"][1](row) == 3 and invoice["items"][1](row) == 7
+    estimate = _relations_of(EstimateType.__strawberry_definition__)  # type: ignore[attr-defined]
+    assert set(estimate) == {"customer", "items", "convertedInvoice"}

@@ -36,26 +36,6 @@ from strawberry.utils.str_converters import to_camel_case
 from invoiceflow.context import Context
 from invoiceflow.loaders import Loader
 
-Relations = dict[str, tuple[str, Callable[[Any], Any]]]
-
-INVOICE: Relations = {
-    "customer": ("customer", lambda row: row.customer_id),
-    "items": ("invoice_items", lambda row: row.id),
-    "payments": ("invoice_payments", lambda row: row.id),
-    "emails": ("invoice_emails", lambda row: row.id),
-}
-CUSTOMER: Relations = {
-    "totalInvoiced": ("customer_total_invoiced", lambda row: row.id),
-    "invoices": ("customer_invoices", lambda row: row.id),
-    "recentInvoices": ("customer_recent_invoices", lambda row: row.id),
-    "payments": ("customer_payments", lambda row: row.id),
-}
-ESTIMATE: Relations = {
-    "customer": ("customer", lambda row: row.customer_id),
-    "items": ("estimate_items", lambda row: row.id),
-}
-PRODUCT: Relations = {"stockMovements": ("stock_movements", lambda row: row.id)}
-
 
 def now_or_later(loader: DataLoader[Any, Any], key: Any) -> Any:
     future = loader.load(key)
@@ -81,9 +61,22 @@ def relation(loader: str, column: str, *, description: str | None = None) -> Any
     def resolve(root: strawberry.Parent[Any], info: Info[Context, None]) -> Any:
         return load(root, info.context)
 
-    return strawberry.field(
-        resolver=resolve, description=description, metadata={"lean": load, "reads": (column,)}
-    )
+    metadata = {"lean": load, "reads": (column,), "relation": (loader, key)}
+    return strawberry.field(resolver=resolve, description=description, metadata=metadata)
+
+
+def _graphql_name(field: Any) -> str:
+    return str(field.graphql_name or to_camel_case(field.python_name))
+
+
+@functools.cache
+def _relations_of(definition: Any) -> dict[str, tuple[str, Callable[[Any], Any]]]:
+    """GraphQL field name -> (loader, key of a row) of each relation field of a type."""
+    return {
+        _graphql_name(field): field.metadata["relation"]
+        for field in definition.fields
+        if "relation" in field.metadata
+    }
 
 
 @functools.cache
@@ -93,7 +86,7 @@ def _columns_read(definition: Any) -> dict[str, frozenset[str]]:
     relation what its ``reads`` metadata names. A field that says nothing is absent."""
     reads: dict[str, frozenset[str]] = {"__typename": frozenset()}
     for field in definition.fields:
-        name = field.graphql_name or to_camel_case(field.python_name)
+        name = _graphql_name(field)
         if field.base_resolver is None:
             reads[name] = frozenset({field.python_name})
         elif "reads" in field.metadata:
@@ -181,14 +174,16 @@ def selected_under(info: Info[Context, None], *path: str) -> set[str]:
 
 
 async def prime(
-    info: Info[Context, None], rows: Sequence[Any | None], relations: Relations, *path: str
+    info: Info[Context, None], rows: Sequence[Any | None], type_: type, *path: str
 ) -> None:
-    """Batch-load, once each, the relations of ``rows`` that the query selects below
-    ``path`` (a page's rows are its "items"; a single object's fields are right below).
-    A None row (a lookup that found nothing) has nothing to load."""
+    """Batch-load, once each, the relation fields of ``type_`` (the Strawberry type of
+    ``rows``) that the query selects below ``path`` (a page's rows are its "items"; a single
+    object's fields are right below). A None row (a lookup that found nothing) has nothing
+    to load."""
     rows = [row for row in rows if row is not None]
     if not rows:
         return
+    relations = _relations_of(type_.__strawberry_definition__)  # type: ignore[attr-defined]
     loaders = info.context.loaders
     for name in selected_under(info, *path) & relations.keys():
         attribute, key = relations[name]

@@ -16,15 +16,7 @@ from invoiceflow.schema.catalog_types import (
     ProductType,
     ProductType_,
 )
-from invoiceflow.schema.prefetch import (
-    CUSTOMER,
-    ESTIMATE,
-    INVOICE,
-    PRODUCT,
-    columns_for,
-    prime,
-    selected_under,
-)
+from invoiceflow.schema.prefetch import columns_for, prime, selected_under
 from invoiceflow.schema.types import (
     ApiKeyType,
     CustomerPage,
@@ -89,7 +81,7 @@ class Query:
             count="pageInfo" in selected_under(info),
             columns=columns_for(InvoiceType, selected_under(info, "items")),
         )
-        await prime(info, result.items, INVOICE, "items")
+        await prime(info, result.items, InvoiceType, "items")
         return result  # type: ignore[return-value]
 
     @strawberry.field
@@ -101,7 +93,7 @@ class Query:
         found = await invoices.find_invoice(
             session=ctx.session, principal=ctx.principal, invoice_id=invoice_id
         )
-        await prime(info, [found], INVOICE)
+        await prime(info, [found], InvoiceType)
         return found  # type: ignore[return-value]
 
     @strawberry.field
@@ -121,7 +113,7 @@ class Query:
             per_page=per_page,
             count="pageInfo" in selected_under(info),
         )
-        await prime(info, result.items, CUSTOMER, "items")
+        await prime(info, result.items, CustomerType, "items")
         return result  # type: ignore[return-value]
 
     @strawberry.field
@@ -133,7 +125,7 @@ class Query:
         found = await customers.find_customer(
             session=ctx.session, principal=ctx.principal, customer_id=customer_id
         )
-        await prime(info, [found], CUSTOMER)
+        await prime(info, [found], CustomerType)
         return found  # type: ignore[return-value]
 
     @strawberry.field
@@ -162,7 +154,7 @@ class Query:
             per_page=per_page,
             count="pageInfo" in selected_under(info),
         )
-        await prime(info, result.items, PRODUCT, "items")
+        await prime(info, result.items, ProductType_, "items")
         return result  # type: ignore[return-value]
 
     @strawberry.field
@@ -174,7 +166,7 @@ class Query:
         found = await products.find_product(
             session=ctx.session, principal=ctx.principal, product_id=product_id
         )
-        await prime(info, [found], PRODUCT)
+        await prime(info, [found], ProductType_)
         return found  # type: ignore[return-value]
 
     @strawberry.field
@@ -200,7 +192,7 @@ class Query:
             per_page=per_page,
             count="pageInfo" in selected_under(info),
         )
-        await prime(info, result.items, ESTIMATE, "items")
+        await prime(info, result.items, EstimateType, "items")
         return result  # type: ignore[return-value]
 
     @strawberry.field
@@ -212,5 +204,5 @@ class Query:
         found = await estimates.find_estimate(
             session=ctx.session, principal=ctx.principal, estimate_id=estimate_id
         )
-        await prime(info, [found], ESTIMATE)
+        await prime(info, [found], EstimateType)
         return found  # type: ignore[return-value]
