@@ -59,6 +59,10 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
+# The columns effective_status reads: a lean read that shows a status selects these.
+STATUS_COLUMNS = ("status", "due_date")
+
+
 def effective_status(invoice: Invoice, on: date | None = None) -> str:
     """The status clients see: sent/partial past the due date (UTC) reads as overdue."""
     if invoice.status in OPEN_STATUSES and invoice.due_date < (on or today()):

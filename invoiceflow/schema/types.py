@@ -22,7 +22,7 @@ from invoiceflow.models import Invoice as InvoiceModel
 from invoiceflow.models import InvoiceItem as InvoiceItemModel
 from invoiceflow.models import User as UserModel
 from invoiceflow.resolvers import teams
-from invoiceflow.resolvers.invoices import effective_status
+from invoiceflow.resolvers.invoices import STATUS_COLUMNS, effective_status
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.resolvers.teams import TeamView
 from invoiceflow.schema.prefetch import relation
@@ -172,7 +172,7 @@ class InvoiceType:
     created_at: dt.datetime
     updated_at: dt.datetime
 
-    @strawberry.field(metadata={"reads": ("status", "due_date")})
+    @strawberry.field(metadata={"reads": STATUS_COLUMNS})
     def status(self, root: strawberry.Parent[InvoiceModel]) -> InvoiceStatus:
         return InvoiceStatus(effective_status(root))
 

@@ -12,7 +12,7 @@ from typing_extensions import TypedDict
 from invoiceflow.context import Context
 from invoiceflow.models import Customer, Invoice, Payment
 from invoiceflow.resolvers.delivery import Delivered, PaymentLink
-from invoiceflow.resolvers.invoices import effective_status, today
+from invoiceflow.resolvers.invoices import STATUS_COLUMNS, effective_status, today
 from invoiceflow.rest_compat.shapes.common import (
     CustomerRef,
     LineItemOut,
@@ -51,21 +51,25 @@ class InvoiceDetail(InvoiceSummary):
     updated_at: dt.datetime
 
 
-# The columns _summary reads (``status`` reads ``due_date`` too): all a list route reads.
-SUMMARY_COLUMNS = (
-    "id",
-    "invoice_number",
-    "status",
-    "customer_id",
-    "subtotal",
-    "tax",
-    "total",
-    "amount_paid",
-    "balance_due",
-    "currency",
-    "issue_date",
-    "due_date",
-    "created_at",
+# The columns _summary reads: all a list route reads.
+SUMMARY_COLUMNS = tuple(
+    dict.fromkeys(
+        (
+            "id",
+            "invoice_number",
+            "customer_id",
+            "subtotal",
+            "tax",
+            "total",
+            "amount_paid",
+            "balance_due",
+            "currency",
+            "issue_date",
+            "due_date",
+            "created_at",
+            *STATUS_COLUMNS,
+        )
+    )
 )
 
 
