@@ -431,23 +431,25 @@ async def test_the_list_reads_only_the_columns_it_answers_with(
     assert "columns" not in {parameter["name"] for parameter in parameters}
 
 
-def test_a_summary_reads_its_status_as_of_the_day_it_is_given() -> None:
-    row = SimpleNamespace(
-        id=1,
-        invoice_number="INV-0001",
-        status="sent",
-        customer_id=2,
-        subtotal=Decimal("10.00"),
-        tax=Decimal("0.00"),
-        total=Decimal("10.00"),
-        amount_paid=Decimal("0.00"),
-        balance_due=Decimal("10.00"),
-        currency="USD",
-        issue_date=date(2026, 1, 1),
-        due_date=date(2026, 1, 10),
-        created_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )
-    before = _summary(row, None, date(2026, 1, 10))  # type: ignore[arg-type]
-    after = _summary(row, None, date(2026, 1, 11))  # type: ignore[arg-type]
+def test_a_summary_carries_every_field_and_the_status_clients_see() -> None:
+    def row(due: date) -> Any:
+        return SimpleNamespace(
+            id=1,
+            invoice_number="INV-0001",
+            status="sent",
+            customer_id=2,
+            subtotal=Decimal("10.00"),
+            tax=Decimal("0.00"),
+            total=Decimal("10.00"),
+            amount_paid=Decimal("0.00"),
+            balance_due=Decimal("10.00"),
+            currency="USD",
+            issue_date=date(2000, 1, 1),
+            due_date=due,
+            created_at=datetime(2000, 1, 1, tzinfo=UTC),
+        )
+
+    before = _summary(row(date(2999, 1, 1)), None)
+    after = _summary(row(date(2000, 1, 10)), None)
     assert before["status"] == "sent" and after["status"] == "overdue"
     assert after["balance_due"] == 10.0 and set(after) == set(InvoiceSummary.__annotations__)
