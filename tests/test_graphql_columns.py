@@ -22,11 +22,10 @@ EVERY_FIELD = """
 
 
 def test_the_columns_of_a_selection() -> None:
-    assert columns_for(InvoiceType, {"invoiceNumber"}) == ("id", "invoice_number")
+    assert columns_for(InvoiceType, {"invoiceNumber"}) == ("invoice_number",)
     assert columns_for(InvoiceType, {"status", "customer", "__typename"}) == (
         "customer_id",
         "due_date",
-        "id",
         "status",
     )
     assert columns_for(InvoiceType, {"items", "pdfUrl", "balanceDue"}) == ("balance_due", "id")
@@ -56,7 +55,7 @@ class Row:
 
 
 def test_a_field_that_does_not_say_reads_every_column() -> None:
-    assert columns_for(Row, {"name", "owner", "label"}) == ("id", "name", "owner_id", "title")
+    assert columns_for(Row, {"name", "owner", "label"}) == ("name", "owner_id", "title")
     assert columns_for(Row, {"name", "shout"}) is None
 
 
@@ -111,8 +110,8 @@ def test_loaders_read_what_the_whole_document_selects_of_their_type() -> None:
     assert loader_columns(
         "{ invoices { items { customer { companyName } items { description quantity } } } }"
     ) == {
-        "customer": ("company_name", "id"),
-        "invoice_items": ("description", "id", "quantity"),
+        "customer": ("company_name",),
+        "invoice_items": ("description", "quantity"),
     }
     # a second selection of the type, elsewhere or in a fragment, adds its fields
     columns = loader_columns(
@@ -121,7 +120,7 @@ def test_loaders_read_what_the_whole_document_selects_of_their_type() -> None:
     )
     assert columns == {
         "customer": ("id",),
-        "invoice_items": ("description", "id", "product_id", "tax_amount"),
+        "invoice_items": ("description", "product_id", "tax_amount"),
     }
     assert loader_columns("{ invoices { items { id } } }") == {}  # no loader's type
 
@@ -159,7 +158,7 @@ def test_an_unsaying_field_or_an_abstract_type_reads_every_column() -> None:
         (operation,) = parse(query).definitions
         return columns_by_loader(schema, operation, [])  # type: ignore[arg-type]
 
-    assert columns("{ customer { city } }") == {"customer": ("city", "id")}
+    assert columns("{ customer { city } }") == {"customer": ("city",)}
     assert columns("{ customer { city label } }") == {}
     assert columns("{ customer { city } first { name } }") == {}  # Named: any type's name
 
@@ -184,6 +183,8 @@ async def test_loaded_rows_read_the_documents_columns_and_answer_as_full_ones(
     heads = [sql.split("FROM", 1)[0] for sql in statements.sql]
     lines = next(head for head in heads if "invoice_items." in head)
     assert "quantity" in lines and "tax_amount" not in lines and "unit_price" not in lines
+    # a read always carries the row's id, and the key it groups lines by
+    assert "invoice_items.id" in lines and "invoice_items.invoice_id" in lines
     customers = next(head for head in heads if "customers." in head)
     assert "company_name" in customers and "notes" not in customers
     # one document, two selections of lines: the rows carry what both read

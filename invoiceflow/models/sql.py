@@ -52,12 +52,15 @@ def columns_of(model: Any) -> tuple[Any, ...]:
     return tuple(_read_as_stored(column) for column in model.__table__.columns)
 
 
-def pick_columns(columns: tuple[Any, ...], names: Iterable[str] | None) -> tuple[Any, ...]:
-    """Those of ``columns`` with these names, in their order; all of them when ``names`` is
-    None. A name none of them has is an error."""
+def pick_columns(
+    columns: tuple[Any, ...], names: Iterable[str] | None, *always: str
+) -> tuple[Any, ...]:
+    """Those of ``columns`` with these names, and the ``always`` ones (a row's id, the key it
+    is grouped by), in their order; all of them when ``names`` is None. A name none of them
+    has is an error."""
     if names is None:
         return columns
-    wanted = set(names)
+    wanted = {*names, *always}
     unknown = wanted - {column.key for column in columns}
     if unknown:
         raise ValueError(f"no column named {', '.join(sorted(unknown))}")

@@ -184,8 +184,6 @@ async def customers_by_ids(
     are not objects the session need track); a change to a customer loads the model.
     ``columns`` names the only ones the caller reads (``id`` comes too); all when None.
     """
-    if columns is not None:
-        columns = tuple(sorted({*columns, "id"}))
     stmt = _customers_statement(is_postgres(session), columns)
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
     found = {c.id: c for c in await lean_rows(session, stmt, params)}
@@ -198,7 +196,7 @@ CUSTOMER_COLUMNS = columns_of(Customer)
 @functools.lru_cache(maxsize=256)
 def _customers_statement(postgres: bool, columns: tuple[str, ...] | None) -> Select[Any]:
     """Built once per database kind and columns read; bound with ``team_id`` and ``ids``."""
-    return select(*pick_columns(CUSTOMER_COLUMNS, columns)).where(
+    return select(*pick_columns(CUSTOMER_COLUMNS, columns, "id")).where(
         col(Customer.team_id) == bindparam("team_id"),
         one_of_bound(col(Customer.id), "ids", postgres=postgres),
     )

@@ -128,7 +128,7 @@ async def list_invoices(
 
     The page holds read-only rows with the model's attribute names (``balance_due``
     included), not ORM objects: a list of 100 is read, shaped and dropped. ``columns``
-    names the only attributes the caller will read (all of them when None).
+    names the only attributes the caller will read (``id`` comes too; all when None).
     """
     if status and status not in STATUSES:
         raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
@@ -166,7 +166,7 @@ def _list_statements(
     for each combination of filters (and of columns read) and bound per request:
     ``team_id``, ``today``, and ``customer_id``, ``pattern`` and ``candidates`` where they
     apply. Building it cost a list about as much as running it."""
-    selected = pick_columns(INVOICE_COLUMNS, columns)
+    selected = pick_columns(INVOICE_COLUMNS, columns, "id")
     filters = _visible()
     if status:
         filters.append(_status_filter(status))

@@ -176,8 +176,6 @@ async def lines_by_document_ids(
     ``columns`` names the only ones the caller reads (``id`` and ``key`` come too); all of
     them when None.
     """
-    if columns is not None:
-        columns = tuple(sorted({*columns, "id", key}))
     stmt = _lines_statement(document_type, item_type, key, is_postgres(session), columns)
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
     grouped: dict[int, list[Any]] = defaultdict(list)
@@ -194,7 +192,7 @@ def _lines_statement(
     and ``ids``."""
     parent = col(getattr(item_type, key))
     return (
-        select(*pick_columns(columns_of(item_type), columns))
+        select(*pick_columns(columns_of(item_type), columns, "id", key))
         .join(document_type, col(document_type.id) == parent)
         .where(
             col(document_type.team_id) == bindparam("team_id"),

@@ -96,12 +96,12 @@ def _columns_read(definition: Any) -> dict[str, frozenset[str]]:
 
 def columns_for(type_: Any, selected: set[str]) -> tuple[str, ...] | None:
     """The columns rows of ``type_`` (a Strawberry type or its definition) need for the
-    ``selected`` fields (always ``id``), or None (all of them) when one of those fields does
-    not say what it reads."""
+    ``selected`` fields, or None (all of them) when one of those fields does not say what
+    it reads. (The reads themselves always add a row's id.)"""
     reads = _columns_read(getattr(type_, "__strawberry_definition__", type_))
     if not selected <= reads.keys():
         return None
-    return tuple(sorted(set().union({"id"}, *(reads[name] for name in selected))))
+    return tuple(sorted(set().union(*(reads[name] for name in selected))))
 
 
 # The loaders whose reads take ``columns``, and the GraphQL type their rows answer as.
