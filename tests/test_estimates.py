@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.catalog_support import ESTIMATE_LINES, new_estimate
-from tests.conftest import Api
+from tests.conftest import Api, Statements
 from tests.rest_support import data, day, error, field_errors, ok, parse_timestamp, today
 
 ESTIMATES = "/estimates"
@@ -333,3 +333,20 @@ async def test_the_invoice_outlives_changes_to_its_estimate(alice: Api) -> None:
     # then
     assert response.status_code == 200, response.text
     assert data(await alice.get(f"/invoices/{invoice_id}")) == before
+
+
+async def test_the_list_loads_only_the_customer_columns_it_shows(
+    alice: Api, statements: Statements
+) -> None:
+    # given
+    customer = await alice.create_customer(company_name="Shown Ltd", notes="n" * 300)
+    await new_estimate(alice, customer["id"])
+    await alice.get("/teams/current")  # warm: the key's last-use refresh is not counted
+    statements.sql.clear()
+    # when
+    (row,) = ok(await alice.get("/estimates"))["data"]
+    # then
+    assert row["customer"] == {"id": customer["id"], "name": "Shown Ltd"}
+    customers = next(sql for sql in statements.sql if "FROM customers" in sql)
+    head = customers.split("FROM", 1)[0]
+    assert "company_name" in head and "notes" not in head and "email" not in head

@@ -14,9 +14,9 @@ from invoiceflow.rest_compat.shapes.catalog import (
     products,
     stock_adjusted,
 )
+from invoiceflow.rest_compat.shapes.common import CUSTOMER_REF_COLUMNS
 from invoiceflow.rest_compat.shapes.invoices import (
     SUMMARY_COLUMNS,
-    SUMMARY_CUSTOMER_COLUMNS,
     customer_detail,
     customer_summaries,
     delivered,
@@ -28,8 +28,8 @@ from invoiceflow.rest_compat.shapes.invoices import (
 from invoiceflow.rest_compat.shapes.teams import team, teams
 
 __all__ = [
+    "CUSTOMER_REF_COLUMNS",
     "SUMMARY_COLUMNS",
-    "SUMMARY_CUSTOMER_COLUMNS",
     "conversion",
     "customer_detail",
     "customer_summaries",

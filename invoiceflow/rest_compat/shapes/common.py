@@ -39,6 +39,10 @@ class PaymentOut(TypedDict):
     created_at: dt.datetime
 
 
+# The customer columns customer_ref reads when not ``full`` (a list's loads declare them).
+CUSTOMER_REF_COLUMNS = ("company_name",)
+
+
 def customer_ref(customer: Customer | None, *, full: bool = False) -> CustomerRef | None:
     if customer is None:
         return None

@@ -73,10 +73,6 @@ SUMMARY_COLUMNS = tuple(
 )
 
 
-# The columns of the customers (loaded for the list) that customer_ref reads.
-SUMMARY_CUSTOMER_COLUMNS = ("company_name",)
-
-
 def _summary(invoice: Invoice, customer: CustomerRef | None) -> InvoiceSummary:
     """A dict literal: a list builds 100 of them, and the TypedDict's call took half again
     as long."""
