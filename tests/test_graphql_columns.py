@@ -185,8 +185,10 @@ async def test_loaded_rows_read_the_documents_columns_and_answer_as_full_ones(
     assert "quantity" in lines and "tax_amount" not in lines and "unit_price" not in lines
     # a read always carries the row's id, and the key it groups lines by
     assert "invoice_items.id" in lines and "invoice_items.invoice_id" in lines
-    customers = next(head for head in heads if "customers." in head)
-    assert "company_name" in customers and "notes" not in customers
+    # the page's customers come with the page, in its statement
+    assert not [head for head in heads if "customers." in head]
+    page = next(head for head in heads if "joined_customer." in head)
+    assert "joined_customer.company_name" in page and "joined_customer.notes" not in page
     # one document, two selections of lines: the rows carry what both read
     both = await alice.graphql(
         "{ invoices { items { items { description } } }"
@@ -206,6 +208,39 @@ async def test_loaded_rows_read_the_documents_columns_and_answer_as_full_ones(
             ],
         }
     ]
+
+
+async def test_a_pages_joined_customers_carry_what_the_whole_document_reads(
+    alice: Api, statements: Statements
+) -> None:
+    """The customers read with a page answer every field of the document that reaches
+    them (one loader's rows): here a second root field asks the same customer, through
+    its invoice, for more columns."""
+    customer = await alice.create_customer(
+        company_name="Joined Ltd", email="billing@joined.example", notes="n" * 300
+    )
+    invoice = await alice.create_invoice(customer["id"])
+    await alice.get("/teams/current")  # warm: the key's last-use refresh is not counted
+    statements.sql.clear()
+    answer = await alice.graphql(
+        "{ invoices { items { customer { companyName } } }"
+        f' invoice(id: "{invoice["id"]}") {{ customer {{ id email notes }} }} }}'
+    )
+    assert "errors" not in answer
+    assert answer["data"] == {
+        "invoices": {"items": [{"customer": {"companyName": "Joined Ltd"}}]},
+        "invoice": {
+            "customer": {
+                "id": str(customer["id"]),
+                "email": "billing@joined.example",
+                "notes": "n" * 300,
+            }
+        },
+    }
+    page = next(sql for sql in statements.sql if "joined_customer." in sql).split("FROM", 1)[0]
+    for column in ("company_name", "email", "notes"):
+        assert f"joined_customer.{column}" in page
+    assert "joined_customer.phone" not in page
 
 
 def test_a_types_relations_are_its_relation_fields() -> None:

@@ -12,7 +12,16 @@ import pytest
 from invoiceflow.app import Services
 from invoiceflow.rest_compat.shapes.invoices import InvoiceSummary, _summary
 from tests.conftest import Api, Statements
-from tests.rest_support import data, day, error, field_errors, mark_paid, mark_partial, ok
+from tests.rest_support import (
+    data,
+    day,
+    error,
+    field_errors,
+    force_invoice,
+    mark_paid,
+    mark_partial,
+    ok,
+)
 
 LIST = "/invoices"
 ONE = "/invoices/{id}"
@@ -413,6 +422,7 @@ async def test_the_list_reads_only_the_columns_it_answers_with(
     statements.sql.clear()
     # when (a query parameter of the same name changes nothing)
     body = ok(await alice.get(f"{LIST}?columns=notes"))
+    listed = list(statements.sql)
     # then
     (row,) = body["data"]
     one = ok(await alice.get(ONE.format(id=created["id"])))["data"]
@@ -420,15 +430,43 @@ async def test_the_list_reads_only_the_columns_it_answers_with(
         key: one[key] for key in row if key != "customer"
     }
     assert row["customer"] == {"id": customer["id"], "name": "Columns Ltd"}
-    page = next(sql for sql in statements.sql if "FROM invoices" in sql)
+    # the key, then the page with its customers joined: no statement of its own for them
+    (page,) = [sql for sql in listed if "FROM invoices" in sql]
+    assert not [sql for sql in listed if "FROM customers" in sql.split("JOIN", 1)[0]]
     head = page.split("FROM", 1)[0]
     assert "invoice_number" in head and "due_date" in head
     assert "notes" not in head and "payment_link_url" not in head and "updated_at" not in head
-    customers = next(sql for sql in statements.sql if "FROM customers" in sql)
-    assert "company_name" in customers and "email" not in customers.split("FROM", 1)[0]
+    assert "joined_customer.company_name" in head and "joined_customer.email" not in head
     document = (await alice.http.get("/api/v1/openapi.json")).json()
     parameters = document["paths"]["/api/v1/invoices"]["get"]["parameters"]
     assert "columns" not in {parameter["name"] for parameter in parameters}
+
+
+async def test_the_lists_customers_are_the_teams_deleted_ones_included(
+    alice: Api, bob: Api, services: Services
+) -> None:
+    """The page reads its customers in its own statement: a deleted customer still shows on
+    its invoices, and a customer of another team never does (the join is scoped to the
+    team, like the loader's read)."""
+    # given
+    kept = await alice.create_customer(company_name="Kept Ltd")
+    gone = await alice.create_customer(company_name="Gone Ltd")
+    stray = await alice.create_customer(company_name="Stray Ltd")
+    foreign = await bob.create_customer(company_name="Bob's Secret Client")
+    on_kept = await alice.create_invoice(kept["id"])
+    on_gone = await alice.create_invoice(gone["id"])
+    on_stray = await alice.create_invoice(stray["id"])
+    ok(await alice.patch(ONE.format(id=on_gone["id"]), {"status": "sent"}))
+    await mark_paid(services, on_gone)  # a customer with an unpaid invoice cannot be deleted
+    assert (await alice.delete(f"/customers/{gone['id']}")).status_code == 200
+    await force_invoice(services, on_stray["id"], customer_id=foreign["id"])  # no API can
+    # when
+    rows = {row["id"]: row for row in ok(await alice.get(LIST))["data"]}
+    # then
+    assert rows[on_kept["id"]]["customer"] == {"id": kept["id"], "name": "Kept Ltd"}
+    assert rows[on_gone["id"]]["customer"] == {"id": gone["id"], "name": "Gone Ltd"}
+    assert rows[on_stray["id"]]["customer"] is None
+    assert "Secret" not in str(rows)
 
 
 def test_a_summary_carries_every_field_and_the_status_clients_see() -> None:

@@ -21,6 +21,7 @@ from invoiceflow.models.sql import (
     one_of,
     one_of_bound,
     pick_columns,
+    record_type,
 )
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -36,6 +37,7 @@ from invoiceflow.resolvers.validation import (
     parse,
     sent_fields,
 )
+from invoiceflow.resolvers.written import remember
 
 # Statuses that count towards what a customer has been invoiced, and that block deletion.
 INVOICED_STATUSES = ("sent", "partial", "paid")
@@ -191,6 +193,39 @@ async def customers_by_ids(
 
 
 CUSTOMER_COLUMNS = columns_of(Customer)
+
+# A list's customers read in the list's own statement: the customers table under its own
+# name (a search's subqueries read customers too), its columns labelled with this prefix.
+_JOINED = Customer.__table__.alias("joined_customer")  # type: ignore[attr-defined]
+_JOINED_PREFIX = "customer__"
+
+
+def join_customers(stmt: Select[Any], customer_id: Any, columns: tuple[str, ...]) -> Select[Any]:
+    """``stmt`` (rows with the foreign key ``customer_id``) with ``columns`` (and the id) of
+    each row's customer, of the team bound as ``team_id`` (deleted customers included, as
+    ``customers_by_ids`` reads them), added as its last columns."""
+    joined = pick_columns(tuple(_JOINED.c), columns, "id")
+    on = (_JOINED.c.id == customer_id) & (_JOINED.c.team_id == bindparam("team_id"))
+    return stmt.add_columns(
+        *(column.label(_JOINED_PREFIX + column.key) for column in joined)
+    ).outerjoin(_JOINED, on)
+
+
+def remember_joined_customers(session: AsyncSession, rows: Sequence[Any]) -> None:
+    """Hand the customers that ``join_customers`` read with ``rows`` to the request's
+    customer loader (resolvers/written.py), which then answers them without a statement.
+    The loader answers them as read: join the columns the whole request reads of them."""
+    if not rows:
+        return
+    fields: tuple[str, ...] = rows[0]._fields
+    start = fields.index(_JOINED_PREFIX + "id")
+    end = start
+    while end < len(fields) and fields[end].startswith(_JOINED_PREFIX):
+        end += 1
+    make = record_type(tuple(name.removeprefix(_JOINED_PREFIX) for name in fields[start:end]))
+    for row in rows:
+        if row[start] is not None:  # no customer of this team: the loader says so itself
+            remember(session, "customer", row[start], make(row[start:end]))
 
 
 @functools.lru_cache(maxsize=256)

@@ -123,17 +123,20 @@ async def list_invoices(
     per_page: int | None = None,
     count: bool = True,
     columns: tuple[str, ...] | None = None,
+    customer_columns: tuple[str, ...] | None = None,
 ) -> Page[Invoice]:
     """Newest first unless ``sort`` (a field, ``-`` for descending) says otherwise.
 
     The page holds read-only rows with the model's attribute names (``balance_due``
     included), not ORM objects: a list of 100 is read, shaped and dropped. ``columns``
     names the only attributes the caller will read (``id`` comes too; all when None).
+    ``customer_columns`` reads those columns of the page's customers in the same statement
+    and hands them to the request's customer loader (``customers.join_customers``).
     """
     if status and status not in STATUSES:
         raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
     stmt, matching = _list_statements(
-        status or None, customer_id is not None, sort, bool(search), columns
+        status or None, customer_id is not None, sort, bool(search), columns, customer_columns
     )
     number, size = page_params(page, per_page)
     params: dict[str, Any] = {"team_id": principal.team_id, "today": today()}
@@ -142,7 +145,7 @@ async def list_invoices(
     if search:
         params["pattern"] = like_pattern(search)
         params["candidates"] = number * size
-    return await paginate(
+    found = await paginate(
         session,
         stmt,
         page=page,
@@ -152,6 +155,9 @@ async def list_invoices(
         count_of=matching,
         params=params,
     )
+    if customer_columns is not None:
+        customers.remember_joined_customers(session, found.items)
+    return found
 
 
 @functools.lru_cache(maxsize=256)
@@ -161,6 +167,7 @@ def _list_statements(
     sort: str | None,
     search: bool,
     columns: tuple[str, ...] | None = None,
+    customer_columns: tuple[str, ...] | None = None,
 ) -> tuple[Select[Any], Any]:
     """The statement of a page of invoices (and, for a search, of its matches), built once
     for each combination of filters (and of columns read) and bound per request:
@@ -173,14 +180,20 @@ def _list_statements(
     if by_customer:
         filters.append(col(Invoice.customer_id) == bindparam("customer_id"))
     ordering = _ordering(sort)
+    if customer_columns is not None:
+        read = customers.join_customers(
+            select(*selected), col(Invoice.customer_id), customer_columns
+        )
+    else:
+        read = select(*selected)
     if not search:
-        return select(*selected).where(*filters).order_by(*ordering), None
+        return read.where(*filters).order_by(*ordering), None
     matching = _matching(filters, bindparam("pattern"))
     candidates: Any = matching
     if not sort:  # newest first: only the page's ids, taken from the matches, are read
         found = matching.subquery()
         candidates = select(found.c.id).order_by(found.c.id.desc()).limit(bindparam("candidates"))
-    stmt = select(*selected).where(col(Invoice.id).in_(candidates)).order_by(*ordering)
+    stmt = read.where(col(Invoice.id).in_(candidates)).order_by(*ordering)
     return stmt, matching
 
 

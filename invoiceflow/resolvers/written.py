@@ -1,10 +1,12 @@
-"""What a resolver has just written, kept for the same request's loaders.
+"""What a resolver already holds, kept for the same request's loaders.
 
 A create answers with what it wrote: the new invoice's lines, its customer, its (no)
 payments. Reading them back costs statements while the team's numbering row is locked;
 instead the resolver says what they are, and the loader of that name (see
-``invoiceflow.loaders.Loaders``) answers those keys without SQL. Only for values nothing later
-in the request changes: the session (one per request) keeps them in ``session.info``.
+``invoiceflow.loaders.Loaders``) answers those keys without SQL. A list of invoices that
+reads its customers in its own statement hands them over the same way. Only for values
+nothing later in the request changes: the session (one per request) keeps them in
+``session.info``.
 """
 
 from __future__ import annotations

@@ -69,6 +69,7 @@ class Query:
         ctx = info.context
         if customer_id is not None and object_id(customer_id) is None:
             customer_id = strawberry.ID("0")  # names no customer: an empty page
+        selected = selected_under(info, "items")
         result = await invoices.list_invoices(
             session=ctx.session,
             principal=ctx.principal,
@@ -79,7 +80,9 @@ class Query:
             page=page,
             per_page=per_page,
             count="pageInfo" in selected_under(info),
-            columns=columns_for(InvoiceType, selected_under(info, "items")),
+            columns=columns_for(InvoiceType, selected),
+            # read with the page when the whole document's reads of customers are known
+            customer_columns=ctx.columns.get("customer") if "customer" in selected else None,
         )
         await prime(info, result.items, InvoiceType, "items")
         return result  # type: ignore[return-value]
