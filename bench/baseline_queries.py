@@ -31,7 +31,9 @@ REST_LIST = (
     + LIVE
     + " ORDER BY i.id DESC LIMIT $2 OFFSET $3"
 )
-COUNT = "SELECT count(*) FROM invoices i" + LIVE
+# The unfiltered total is the count the team row keeps (teams.live_invoices), as the product
+# reads it: the same schema, the same work.
+COUNT = "SELECT live_invoices FROM teams WHERE id = $1"
 
 
 # ?search=: the number, or the customer's company or contact name, anywhere, any case. The
@@ -85,7 +87,8 @@ CREATE_CUSTOMER = (
     "WHERE team_id = $1 AND id = $2 AND deleted_at IS NULL"
 )
 BUMP = (
-    "UPDATE teams SET invoice_seq = invoice_seq + 1 WHERE id = $1 "
+    "UPDATE teams SET invoice_seq = invoice_seq + 1, live_invoices = live_invoices + 1 "
+    "WHERE id = $1 "
     "RETURNING invoice_seq, payment_terms_days"
 )
 INSERT_INVOICE = (

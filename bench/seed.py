@@ -197,6 +197,7 @@ async def seed(url: str, *, invoices: int = 10_000, customers: int = 1_000) -> S
                     "currency": "USD",
                     "payment_terms_days": 30,
                     "invoice_seq": invoices,
+                    "live_invoices": invoices,
                     "estimate_seq": 0,
                     "created_at": now,
                     "updated_at": now,

@@ -13,7 +13,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from invoiceflow import migrate
@@ -121,3 +121,54 @@ def test_migrations_round_trip_on_sqlite(sqlite_url: str) -> None:
 
 def test_migrations_round_trip_on_postgres(empty_pg_url: str) -> None:
     _round_trip(empty_pg_url)
+
+
+# Rows as they stood before 0007: two teams, three invoices of which one deleted, in team 1.
+BEFORE_0007 = (
+    "INSERT INTO teams (id, name, plan_name, currency, payment_terms_days, invoice_seq, "
+    "estimate_seq, created_at, updated_at) VALUES "
+    "(1, 'A', 'Free', 'USD', 30, 3, 0, '2025-01-01 00:00:00', '2025-01-01 00:00:00'), "
+    "(2, 'B', 'Free', 'USD', 30, 0, 0, '2025-01-01 00:00:00', '2025-01-01 00:00:00')",
+    "INSERT INTO customers (id, team_id, company_name, currency, created_at, updated_at) "
+    "VALUES (1, 1, 'Acme', 'USD', '2025-01-01 00:00:00', '2025-01-01 00:00:00')",
+    *(
+        "INSERT INTO invoices (team_id, customer_id, number, invoice_number, status, currency, "
+        "issue_date, due_date, subtotal, tax, total, amount_paid, created_at, updated_at, "
+        f"deleted_at) VALUES (1, 1, {n}, 'INV-000{n}', 'draft', 'USD', '2025-01-01', "
+        f"'2025-01-31', 0, 0, 0, 0, '2025-01-01 00:00:00', '2025-01-01 00:00:00', {deleted})"
+        for n, deleted in ((1, "NULL"), (2, "'2025-01-02 00:00:00'"), (3, "NULL"))
+    ),
+)
+
+
+def _live_counts_after_0007(url: str) -> list[tuple[int, int]]:
+    async def write(statements: tuple[str, ...]) -> None:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as conn:
+                for statement in statements:
+                    await conn.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    async def read() -> list[tuple[int, int]]:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as conn:
+                found = await conn.execute(text("SELECT id, live_invoices FROM teams"))
+                return sorted((int(team), int(live)) for team, live in found.all())
+        finally:
+            await engine.dispose()
+
+    migrate.upgrade(url, "0006")
+    asyncio.run(write(BEFORE_0007))
+    migrate.upgrade(url)
+    return asyncio.run(read())
+
+
+def test_0007_counts_each_teams_live_invoices_on_sqlite(sqlite_url: str) -> None:
+    assert _live_counts_after_0007(sqlite_url) == [(1, 2), (2, 0)]
+
+
+def test_0007_counts_each_teams_live_invoices_on_postgres(empty_pg_url: str) -> None:
+    assert _live_counts_after_0007(empty_pg_url) == [(1, 2), (2, 0)]

@@ -20,11 +20,19 @@ SECRET = "half-way-failure-7f3a"
 
 
 async def counts(services: Services) -> tuple[int, int, int]:
-    """(invoice rows, item rows, team A's invoice counter)."""
+    """(invoice rows, item rows, team A's invoice counter), its count of live invoices
+    checked against the rows."""
     async with services.db.read_sessions() as session:
         rows = await session.scalar(select(func.count()).select_from(Invoice))
         items = await session.scalar(select(func.count()).select_from(InvoiceItem))
-        seq = await session.scalar(select(col(Team.invoice_seq)).where(col(Team.name) == "Team A"))
+        seq, live = (
+            await session.execute(
+                select(col(Team.invoice_seq), col(Team.live_invoices)).where(
+                    col(Team.name) == "Team A"
+                )
+            )
+        ).one()
+    assert live == rows  # nothing here deletes
     return int(rows or 0), int(items or 0), int(seq or 0)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import Date, Select, bindparam, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from invoiceflow.models import Customer, Invoice, InvoiceItem
+from invoiceflow.models import Customer, Invoice, InvoiceItem, Team
 from invoiceflow.models.sql import columns_of, is_postgres, one_of_bound, pick_columns
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
@@ -28,7 +28,7 @@ from invoiceflow.resolvers.lines import (
     write_lines,
 )
 from invoiceflow.resolvers.money import ZERO, DocumentTotals
-from invoiceflow.resolvers.numbering import format_number, next_number_and_terms
+from invoiceflow.resolvers.numbering import count_deleted, format_number, next_number_and_terms
 from invoiceflow.resolvers.pagination import Page, like_pattern, page_params, paginate
 from invoiceflow.resolvers.principal import Principal, require_writer
 from invoiceflow.resolvers.validation import (
@@ -135,7 +135,7 @@ async def list_invoices(
     """
     if status and status not in STATUSES:
         raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
-    stmt, matching = _list_statements(
+    stmt, matching, total = _list_statements(
         status or None, customer_id is not None, sort, bool(search), columns, customer_columns
     )
     number, size = page_params(page, per_page)
@@ -153,6 +153,7 @@ async def list_invoices(
         count=count,
         rows=True,
         count_of=matching,
+        total_of=total,
         params=params,
     )
     if customer_columns is not None:
@@ -168,11 +169,12 @@ def _list_statements(
     search: bool,
     columns: tuple[str, ...] | None = None,
     customer_columns: tuple[str, ...] | None = None,
-) -> tuple[Select[Any], Any]:
-    """The statement of a page of invoices (and, for a search, of its matches), built once
-    for each combination of filters (and of columns read) and bound per request:
-    ``team_id``, ``today``, and ``customer_id``, ``pattern`` and ``candidates`` where they
-    apply. Building it cost a list about as much as running it."""
+) -> tuple[Select[Any], Any, Any]:
+    """The statement of a page of invoices, of a search's matches (to count), and of the
+    total when the team's count answers it (no filter), built once for each combination of
+    filters (and of columns read) and bound per request: ``team_id``, ``today``, and
+    ``customer_id``, ``pattern`` and ``candidates`` where they apply. Building it cost a
+    list about as much as running it."""
     selected = pick_columns(INVOICE_COLUMNS, columns, "id")
     filters = _visible()
     if status:
@@ -187,14 +189,19 @@ def _list_statements(
     else:
         read = select(*selected)
     if not search:
-        return read.where(*filters).order_by(*ordering), None
+        # every live invoice of the team: the count its writes keep (numbering.LIVE_COUNTS)
+        total = None if status or by_customer else _LIVE_TOTAL
+        return read.where(*filters).order_by(*ordering), None, total
     matching = _matching(filters, bindparam("pattern"))
     candidates: Any = matching
     if not sort:  # newest first: only the page's ids, taken from the matches, are read
         found = matching.subquery()
         candidates = select(found.c.id).order_by(found.c.id.desc()).limit(bindparam("candidates"))
     stmt = read.where(col(Invoice.id).in_(candidates)).order_by(*ordering)
-    return stmt, matching
+    return stmt, matching, None
+
+
+_LIVE_TOTAL = select(col(Team.live_invoices)).where(col(Team.id) == bindparam("team_id"))
 
 
 def _matching(filters: list[Any], pattern: Any) -> Any:
@@ -411,6 +418,7 @@ async def delete_invoice(
         raise InvalidState("A paid invoice cannot be deleted.")
     invoice.deleted_at = utcnow()
     await session.flush()
+    await count_deleted(session, team_id=principal.team_id, counter="invoice_seq")
     return invoice
 
 

@@ -1,4 +1,5 @@
-"""Gapless per-team document numbers (INV-0001, EST-0001, ...)."""
+"""Gapless per-team document numbers (INV-0001, EST-0001, ...), and the count of a team's
+live invoices kept beside them."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ async def next_number(session: AsyncSession, *, team_id: int, counter: str) -> i
     return number
 
 
+# A counter whose documents are counted while live: the count rises with each number taken.
+LIVE_COUNTS = {"invoice_seq": "live_invoices"}
+
+
 async def next_number_and_terms(
     session: AsyncSession, *, team_id: int, counter: str
 ) -> tuple[int, int]:
@@ -23,18 +28,36 @@ async def next_number_and_terms(
     One ``UPDATE ... RETURNING`` on the team row: it takes the row lock, so concurrent
     creates in one team queue behind each other until commit, and a rolled-back create
     gives its number back. Numbers therefore never repeat and never skip. The same
-    statement reads the team's payment terms (a new invoice's default due date).
+    statement reads the team's payment terms (a new invoice's default due date), and
+    counts the new document live where its kind is counted (``LIVE_COUNTS``).
     """
     column = getattr(Team, counter)
+    values = {column: column + 1}
+    if counter in LIVE_COUNTS:
+        live = getattr(Team, LIVE_COUNTS[counter])
+        values[live] = live + 1
     stmt = (
         update(Team)
         .where(col(Team.id) == team_id)
-        .values({column: column + 1})
+        .values(values)
         .returning(column, col(Team.payment_terms_days))
         .execution_options(synchronize_session=False)
     )
     number, terms = (await session.execute(stmt)).one()
     return int(number), int(terms)
+
+
+async def count_deleted(session: AsyncSession, *, team_id: int, counter: str) -> None:
+    """A document numbered by ``counter`` was deleted: it no longer counts as live. In the
+    deleting transaction (the team row's lock, as a create takes it, until commit)."""
+    live = getattr(Team, LIVE_COUNTS[counter])
+    stmt = (
+        update(Team)
+        .where(col(Team.id) == team_id)
+        .values({live: live - 1})
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(stmt)
 
 
 def format_number(prefix: str, number: int) -> str:

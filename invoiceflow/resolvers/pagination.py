@@ -63,6 +63,7 @@ async def paginate(
     count: bool = True,
     rows: bool = False,
     count_of: Any = None,
+    total_of: Any = None,
     params: dict[str, Any] | None = None,
 ) -> Page[Any]:
     """Run ``stmt`` for one page, counting in the same statement.
@@ -74,14 +75,15 @@ async def paginate(
     answers; a window count would make it build every matching row to keep one page. A page
     past the end (no rows to carry the total) needs a separate count. ``count=False`` skips
     counting altogether; ``count_of`` counts that statement's rows instead of ``stmt``'s (the
-    same set, cheaper).
+    same set, cheaper); ``total_of`` is a statement that reads the total itself (a count
+    kept by the writes).
 
     ``params`` are the values of ``stmt``'s bound parameters: a statement built once and
     bound per request (its page statements are then built once too).
     """
     page, per_page = page_params(page, per_page)
     build = _page_statements if params is not None else _page_statements.__wrapped__
-    window, count_stmt = build(stmt, count_of, count, rows)
+    window, count_stmt = build(stmt, count_of, count, rows, total_of)
     bound = {**(params or {}), "page_limit": per_page, "page_offset": (page - 1) * per_page}
     if rows:
         found = list(await lean_rows(session, window, bound))
@@ -102,15 +104,18 @@ async def paginate(
 
 @functools.lru_cache(maxsize=256)
 def _page_statements(
-    stmt: Select[Any], count_of: Any, count: bool, rows: bool
+    stmt: Select[Any], count_of: Any, count: bool, rows: bool, total_of: Any = None
 ) -> tuple[Select[Any], Select[Any] | None]:
     """The statement of one page of ``stmt`` (limit and offset bound as ``page_limit`` and
     ``page_offset``, the total as its last column when counted) and the count alone."""
     window = stmt.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
     if not count:
         return window, None
-    counted = stmt.order_by(None) if count_of is None else count_of
-    count_stmt = select(func.count()).select_from(counted.subquery())
+    if total_of is not None:
+        count_stmt = total_of
+    else:
+        counted = stmt.order_by(None) if count_of is None else count_of
+        count_stmt = select(func.count()).select_from(counted.subquery())
     if rows:
         return window.add_columns(count_stmt.label("_total")), count_stmt
     return window.add_columns(count_stmt.scalar_subquery()), count_stmt
