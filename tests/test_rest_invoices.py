@@ -469,6 +469,45 @@ async def test_the_lists_customers_are_the_teams_deleted_ones_included(
     assert "Secret" not in str(rows)
 
 
+async def test_the_lists_amounts_are_the_nearest_floats_of_the_exact_ones(
+    alice: Api, services: Services
+) -> None:
+    """The list reads its amounts as floats computed by the database: each is the float
+    nearest the exact amount, as the GraphQL API states it and as GET shows it."""
+    # given: amounts no binary fraction holds, a rounded tax, a large total, a part payment
+    customer = await alice.create_customer()
+    lines = [
+        [{"description": "a", "quantity": 3, "unit_price": "0.1"}],
+        [{"description": "b", "quantity": "0.3333", "unit_price": "33.33", "tax_rate": "7.25"}],
+        [{"description": "c", "quantity": 1, "unit_price": "999999999999.99"}] * 9,
+        [{"description": "d", "quantity": "2.5", "unit_price": "99.99", "tax_rate": 10}],
+    ]
+    made = [await alice.create_invoice(customer["id"], items=items) for items in lines]
+    ok(await alice.patch(ONE.format(id=made[3]["id"]), {"status": "sent"}))
+    await mark_partial(services, made[3], paid="0.07")
+    # when
+    listed = ok(await alice.get(LIST))["data"]
+    exact = await alice.graphql(
+        "{ invoices { items { id subtotal tax total amountPaid balanceDue } } }"
+    )
+    # then
+    by_id = {int(row["id"]): row for row in exact["data"]["invoices"]["items"]}
+    fields = {
+        "subtotal": "subtotal",
+        "tax": "tax",
+        "total": "total",
+        "amount_paid": "amountPaid",
+        "balance_due": "balanceDue",
+    }
+    for row in listed:
+        one = ok(await alice.get(ONE.format(id=row["id"])))["data"]
+        for name, graphql_name in fields.items():
+            assert row[name] == float(Decimal(by_id[row["id"]][graphql_name])), (row, name)
+            assert row[name] == one[name]
+    assert 8999999999999.91 in {row["total"] for row in listed}
+    assert len({row["amount_paid"] for row in listed}) == 2  # the part payment is there
+
+
 def test_a_summary_carries_every_field_and_the_status_clients_see() -> None:
     def row(due: date) -> Any:
         return SimpleNamespace(

@@ -14,9 +14,11 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Executable, Integer, any_, bindparam, type_coerce
+from sqlalchemy import Executable, Float, Integer, any_, bindparam, type_coerce
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from invoiceflow.models.types import Money, StoredMoney
 
@@ -73,6 +75,38 @@ def _read_as_stored(column: Any) -> Any:
         return column
     stored = StoredMoney(scale=money.scale, precision=money.precision)
     return type_coerce(column, stored).label(column.key)
+
+
+class _MoneyFloat(FunctionElement[float]):
+    """A money expression as the nearest float (see ``money_as_float``)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "money_as_float"
+
+
+@compiles(_MoneyFloat)
+def _money_float(element: _MoneyFloat, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS DOUBLE PRECISION)"
+
+
+@compiles(_MoneyFloat, "sqlite")
+def _money_float_sqlite(element: _MoneyFloat, compiler: Any, **kw: Any) -> str:
+    (money,) = element.clauses.clauses
+    scale = cast(Money, money.type).scale  # stored as an integer count of 10**-scale
+    return f"(({compiler.process(element.clauses, **kw)}) / {10**scale}.0)"
+
+
+def money_as_float(columns: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``columns`` with each money one read as the nearest float, under its own name: for
+    a caller that only prints amounts as JSON numbers. The database converts (PostgreSQL's
+    numeric to double precision, and on SQLite the scaled integer divided by its scale, are
+    both correctly rounded: the float that ``float(Decimal)`` of the exact amount gives),
+    which spares decoding each amount into a ``Decimal`` only to convert it again."""
+    return tuple(
+        _MoneyFloat(column).label(column.key) if isinstance(column.type, Money) else column
+        for column in columns
+    )
 
 
 def is_postgres(session: AsyncSession) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import Date, Select, bindparam, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from invoiceflow.models import Customer, Invoice, InvoiceItem, Team
+from invoiceflow.models import Customer, Invoice, InvoiceItem, Team, sql
 from invoiceflow.models.sql import columns_of, is_postgres, one_of_bound, pick_columns
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
@@ -124,6 +124,7 @@ async def list_invoices(
     count: bool = True,
     columns: tuple[str, ...] | None = None,
     customer_columns: tuple[str, ...] | None = None,
+    money_as_float: bool = False,
 ) -> Page[Invoice]:
     """Newest first unless ``sort`` (a field, ``-`` for descending) says otherwise.
 
@@ -132,11 +133,19 @@ async def list_invoices(
     names the only attributes the caller will read (``id`` comes too; all when None).
     ``customer_columns`` reads those columns of the page's customers in the same statement
     and hands them to the request's customer loader (``customers.join_customers``).
+    ``money_as_float`` reads amounts as the floats a JSON number carries, for a caller that
+    only prints them (``models.sql.money_as_float``).
     """
     if status and status not in STATUSES:
         raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
     stmt, matching, total = _list_statements(
-        status or None, customer_id is not None, sort, bool(search), columns, customer_columns
+        status or None,
+        customer_id is not None,
+        sort,
+        bool(search),
+        columns,
+        customer_columns,
+        money_as_float,
     )
     number, size = page_params(page, per_page)
     params: dict[str, Any] = {"team_id": principal.team_id, "today": today()}
@@ -169,6 +178,7 @@ def _list_statements(
     search: bool,
     columns: tuple[str, ...] | None = None,
     customer_columns: tuple[str, ...] | None = None,
+    money_as_float: bool = False,
 ) -> tuple[Select[Any], Any, Any]:
     """The statement of a page of invoices, of a search's matches (to count), and of the
     total when the team's count answers it (no filter), built once for each combination of
@@ -176,6 +186,8 @@ def _list_statements(
     ``customer_id``, ``pattern`` and ``candidates`` where they apply. Building it cost a
     list about as much as running it."""
     selected = pick_columns(INVOICE_COLUMNS, columns, "id")
+    if money_as_float:
+        selected = sql.money_as_float(selected)
     filters = _visible()
     if status:
         filters.append(_status_filter(status))

@@ -25,7 +25,16 @@ from invoiceflow.resolvers.payments import PaymentInput
 from invoiceflow.resolvers.products import ProductCreate, ProductUpdate, StockAdjustment
 from invoiceflow.resolvers.teams import SwitchInput, TeamSettingsInput
 from invoiceflow.rest_compat import shapes
-from invoiceflow.rest_compat.table import Body, Columns, PathId, Query, Route, UsesEffects, paging
+from invoiceflow.rest_compat.table import (
+    Body,
+    Columns,
+    Fixed,
+    PathId,
+    Query,
+    Route,
+    UsesEffects,
+    paging,
+)
 
 INVOICE = "/invoices/{id}"
 CUSTOMER = "/customers/{id}"
@@ -58,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
         **paging(),
         "columns": Columns(shapes.SUMMARY_COLUMNS),
         "customer_columns": Columns(shapes.CUSTOMER_REF_COLUMNS),
+        "money_as_float": Fixed(True),  # a summary prints amounts as JSON numbers
     }, shape=shapes.invoice_summaries,
           many=True, errors=(422,), tag="Invoices"),
     Route("POST", "/invoices", invoices.create_invoice, "Create an invoice",

@@ -103,6 +103,17 @@ class Columns(Arg):
         return self.names
 
 
+@dataclass(frozen=True)
+class Fixed(Arg):
+    """A value the route always passes (not a request parameter): how its shape wants the
+    rows read."""
+
+    value: Any
+
+    def read(self, request: RequestData) -> Any:
+        return self.value
+
+
 def paging() -> dict[str, Arg]:
     return {
         "page": Query("page", int, "Page number, from 1.", minimum=1, maximum=MAX_PAGE),
