@@ -11,11 +11,12 @@ from sqlalchemy.dialects.sqlite import aiosqlite as sqlite_aiosqlite
 
 from invoiceflow.app import Services
 from invoiceflow.auth import authenticate
-from invoiceflow.models import InvoiceItem
+from invoiceflow.models import Invoice, InvoiceItem
 from invoiceflow.models.sql import columns_of
 from invoiceflow.models.types import Money, StoredMoney
 from invoiceflow.resolvers.customers import customers_by_ids
-from invoiceflow.resolvers.invoices import INVOICE_COLUMNS, items_by_invoice_ids
+from invoiceflow.resolvers.invoices import INVOICE_COLUMNS, find_invoice, items_by_invoice_ids
+from invoiceflow.resolvers.payments import payments_by_customer_ids, payments_by_invoice_ids
 from tests.conftest import Api
 
 
@@ -56,6 +57,64 @@ async def test_invoice_lines_are_rows_at_their_scales(services: Services, alice:
     assert lines[0].quantity == Decimal("2.5000") and str(lines[0].amount) == "249.98"
     assert str(lines[0].tax_amount) == "25.00"
     assert str(lines[1].quantity) == "1.0000" and str(lines[1].tax_amount) == "0.00"
+
+
+async def test_payments_are_rows_of_the_callers_team_by_invoice_and_by_customer(
+    services: Services, alice: Api, bob: Api
+) -> None:
+    customer = await alice.create_customer()
+    invoice = await alice.create_invoice(
+        customer["id"], items=[{"description": "Work", "quantity": 1, "unit_price": "500"}]
+    )
+    assert (await alice.patch(f"/invoices/{invoice['id']}", {"status": "sent"})).status_code == 200
+    for amount, reference in (("100.5", "first"), ("50", "second")):
+        paid = await alice.post(
+            f"/invoices/{invoice['id']}/payments",
+            {"amount": amount, "paid_at": "2025-01-20", "reference": reference},
+        )
+        assert paid.status_code == 201, paid.text
+    async with services.db.read_sessions() as session:
+        mine = await authenticate(session, f"Bearer {alice.key}")
+        theirs = await authenticate(session, f"Bearer {bob.key}")
+        (by_invoice,) = await payments_by_invoice_ids(
+            session=session, principal=mine, ids=[invoice["id"]]
+        )
+        (by_customer,) = await payments_by_customer_ids(
+            session=session, principal=mine, ids=[customer["id"]]
+        )
+        (none,) = await payments_by_invoice_ids(
+            session=session, principal=theirs, ids=[invoice["id"]]
+        )
+        assert len(session.identity_map) == 0
+    assert none == []
+    for payments in (by_invoice, by_customer):  # newest first
+        assert [p.reference for p in payments] == ["second", "first"]
+        assert [str(p.amount) for p in payments] == ["50.00", "100.50"]
+        assert payments[0].invoice_id == invoice["id"] and payments[0].method == "other"
+        assert payments[0].created_at.tzinfo is not None
+        with pytest.raises(AttributeError):
+            payments[0].amount = Decimal(0)  # type: ignore[misc]
+
+
+async def test_an_invoice_shown_by_id_is_a_row_with_the_models_values(
+    services: Services, alice: Api, bob: Api
+) -> None:
+    customer = await alice.create_customer()
+    invoice = await alice.create_invoice(customer["id"], notes="Thanks")
+    async with services.db.read_sessions() as session:
+        mine = await authenticate(session, f"Bearer {alice.key}")
+        theirs = await authenticate(session, f"Bearer {bob.key}")
+        row = await find_invoice(
+            session=session, principal=mine, invoice_id=invoice["id"], lean=True
+        )
+        stranger = await find_invoice(
+            session=session, principal=theirs, invoice_id=invoice["id"], lean=True
+        )
+        assert len(session.identity_map) == 0
+        model = await find_invoice(session=session, principal=mine, invoice_id=invoice["id"])
+    assert stranger is None and row is not None and model is not None
+    for name in (*Invoice.model_fields, "balance_due"):
+        assert getattr(row, name) == getattr(model, name), name
 
 
 def test_lean_money_columns_skip_the_quantize_only_where_the_column_keeps_its_scale() -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Invoice, InvoiceItem, Team, sql
-from invoiceflow.models.sql import columns_of, is_postgres, one_of_bound, pick_columns
+from invoiceflow.models.sql import columns_of, is_postgres, lean_rows, one_of_bound, pick_columns
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -266,10 +266,20 @@ def _ordering(sort: str | None) -> list[Any]:
 
 
 async def find_invoice(
-    *, session: AsyncSession, principal: Principal, invoice_id: int, for_update: bool = False
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    invoice_id: int,
+    for_update: bool = False,
+    lean: bool = False,
 ) -> Invoice | None:
-    """The team's live invoice with this id, or None (another team's id included)."""
+    """The team's live invoice with this id, or None (another team's id included).
+    ``lean``: as a read-only row with the model's attribute names, for a caller that only
+    shows it (the ORM's loading of one object costs about as much as the read)."""
     params = {"team_id": principal.team_id, "invoice_id": invoice_id}
+    if lean:
+        found = await lean_rows(session, _find_lean_statement(), params)
+        return found[0] if found else None
     return (await session.execute(_find_statement(for_update), params)).scalar_one_or_none()
 
 
@@ -279,11 +289,26 @@ def _find_statement(for_update: bool) -> Select[Invoice]:
     return stmt.with_for_update() if for_update else stmt
 
 
+@functools.cache
+def _find_lean_statement() -> Select[Any]:
+    return select(*INVOICE_COLUMNS).where(*_visible(), col(Invoice.id) == bindparam("invoice_id"))
+
+
 async def get_invoice(
-    *, session: AsyncSession, principal: Principal, invoice_id: int, for_update: bool = False
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    invoice_id: int,
+    for_update: bool = False,
+    lean: bool = False,
 ) -> Invoice:
+    """``find_invoice``, or NotFound."""
     invoice = await find_invoice(
-        session=session, principal=principal, invoice_id=invoice_id, for_update=for_update
+        session=session,
+        principal=principal,
+        invoice_id=invoice_id,
+        for_update=for_update,
+        lean=lean,
     )
     if invoice is None:
         raise NotFound("Invoice not found.")

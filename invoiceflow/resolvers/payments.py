@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Invoice, Payment
-from invoiceflow.models.sql import is_postgres, one_of, one_of_bound
+from invoiceflow.models.sql import columns_of, is_postgres, lean_rows, one_of, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, ValidationFailed
@@ -102,21 +102,26 @@ async def apply_payment(
 # --- batch reads for the dataloaders ---------------------------------------------------------
 
 
+# A payment as a lean row (read-only, the model's attribute names): what the loaders hand
+# to shapes and GraphQL fields, which only read it.
+PAYMENT_COLUMNS = columns_of(Payment)
+
+
 async def payments_by_invoice_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[list[Payment]]:
     stmt = _by_invoice_ids_statement(is_postgres(session))
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
     grouped: dict[int, list[Payment]] = defaultdict(list)
-    for payment in (await session.execute(stmt, params)).scalars():
+    for payment in await lean_rows(session, stmt, params):
         grouped[payment.invoice_id].append(payment)
     return [grouped.get(i, []) for i in ids]
 
 
 @functools.cache
-def _by_invoice_ids_statement(postgres: bool) -> Select[Payment]:
+def _by_invoice_ids_statement(postgres: bool) -> Select[Any]:
     return (
-        select(Payment)
+        select(*PAYMENT_COLUMNS)
         .where(
             col(Payment.team_id) == bindparam("team_id"),
             one_of_bound(col(Payment.invoice_id), "ids", postgres=postgres),
@@ -131,7 +136,7 @@ async def payments_by_customer_ids(
     """Each customer's payment history, newest recorded first, as on each invoice
     (deleted invoices' payments included)."""
     stmt = (
-        select(Payment, col(Invoice.customer_id))
+        select(*PAYMENT_COLUMNS, col(Invoice.customer_id).label("payer_id"))
         .join(Invoice, col(Invoice.id) == col(Payment.invoice_id))
         .where(
             col(Payment.team_id) == principal.team_id,
@@ -140,8 +145,8 @@ async def payments_by_customer_ids(
         .order_by(col(Payment.id).desc())
     )
     grouped: dict[int, list[Payment]] = defaultdict(list)
-    for payment, customer_id in (await session.execute(stmt)).all():
-        grouped[customer_id].append(payment)
+    for payment in await lean_rows(session, stmt):
+        grouped[payment.payer_id].append(payment)
     return [grouped.get(i, []) for i in ids]
 
 

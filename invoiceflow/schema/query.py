@@ -94,7 +94,7 @@ class Query:
         if invoice_id is None:
             return None
         found = await invoices.find_invoice(
-            session=ctx.session, principal=ctx.principal, invoice_id=invoice_id
+            session=ctx.session, principal=ctx.principal, invoice_id=invoice_id, lean=True
         )
         await prime(info, [found], InvoiceType)
         return found  # type: ignore[return-value]
