@@ -442,7 +442,7 @@ async def test_the_list_reads_only_the_columns_it_answers_with(
     assert "columns" not in {parameter["name"] for parameter in parameters}
 
 
-async def test_the_lists_customers_are_the_teams_deleted_ones_included(
+async def test_the_customers_read_with_invoices_are_the_teams_deleted_ones_included(
     alice: Api, bob: Api, services: Services
 ) -> None:
     """The page reads its customers in its own statement: a deleted customer still shows on
@@ -467,6 +467,11 @@ async def test_the_lists_customers_are_the_teams_deleted_ones_included(
     assert rows[on_gone["id"]]["customer"] == {"id": gone["id"], "name": "Gone Ltd"}
     assert rows[on_stray["id"]]["customer"] is None
     assert "Secret" not in str(rows)
+    # and shown one by one, which reads the customer with the invoice too
+    gone_one = ok(await alice.get(ONE.format(id=on_gone["id"])))["data"]
+    assert gone_one["customer"]["company_name"] == "Gone Ltd"
+    stray_one = ok(await alice.get(ONE.format(id=on_stray["id"])))["data"]
+    assert stray_one["customer"] is None and "Secret" not in str(stray_one)
 
 
 async def test_the_lists_amounts_are_the_nearest_floats_of_the_exact_ones(

@@ -71,3 +71,21 @@ async def test_a_create_answers_without_reading_back_what_it_wrote(
     assert [line["description"] for line in created["items"]] == ["Design", "Build"]
     assert created["customer"]["company_name"] == "Written Ltd"
     assert created["payments"] == []
+
+
+GRAPHQL_ONE = """
+query($id: ID!) { invoice(id: $id) { id invoiceNumber customer { id companyName }
+    items { description quantity } } }
+"""
+
+
+async def test_one_invoice_reads_its_customer_with_it(alice: Api, statements: Statements) -> None:
+    customer = await alice.create_customer(company_name="Shown Ltd")
+    invoice = await alice.create_invoice(customer["id"])
+    # REST: the invoice (its customer joined), its lines, its payments
+    count = await measure(alice, statements, alice.get(f"/invoices/{invoice['id']}"))
+    assert count == KEY_LOOKUP + 3, statements.sql
+    # GraphQL: the invoice (its customer joined), its lines
+    query = alice.graphql_response(GRAPHQL_ONE, {"id": str(invoice["id"])})
+    count = await measure(alice, statements, query)
+    assert count == KEY_LOOKUP + 2, statements.sql

@@ -272,13 +272,18 @@ async def find_invoice(
     invoice_id: int,
     for_update: bool = False,
     lean: bool = False,
+    customer_columns: tuple[str, ...] | None = None,
 ) -> Invoice | None:
     """The team's live invoice with this id, or None (another team's id included).
     ``lean``: as a read-only row with the model's attribute names, for a caller that only
-    shows it (the ORM's loading of one object costs about as much as the read)."""
+    shows it (the ORM's loading of one object costs about as much as the read); it then
+    reads ``customer_columns`` of its customer too, for the request's customer loader (as
+    ``list_invoices`` does)."""
     params = {"team_id": principal.team_id, "invoice_id": invoice_id}
     if lean:
-        found = await lean_rows(session, _find_lean_statement(), params)
+        found = await lean_rows(session, _find_lean_statement(customer_columns), params)
+        if customer_columns is not None:
+            customers.remember_joined_customers(session, found)
         return found[0] if found else None
     return (await session.execute(_find_statement(for_update), params)).scalar_one_or_none()
 
@@ -289,9 +294,12 @@ def _find_statement(for_update: bool) -> Select[Invoice]:
     return stmt.with_for_update() if for_update else stmt
 
 
-@functools.cache
-def _find_lean_statement() -> Select[Any]:
-    return select(*INVOICE_COLUMNS).where(*_visible(), col(Invoice.id) == bindparam("invoice_id"))
+@functools.lru_cache(maxsize=64)
+def _find_lean_statement(customer_columns: tuple[str, ...] | None) -> Select[Any]:
+    read = select(*INVOICE_COLUMNS)
+    if customer_columns is not None:
+        read = customers.join_customers(read, col(Invoice.customer_id), customer_columns)
+    return read.where(*_visible(), col(Invoice.id) == bindparam("invoice_id"))
 
 
 async def get_invoice(
@@ -301,6 +309,7 @@ async def get_invoice(
     invoice_id: int,
     for_update: bool = False,
     lean: bool = False,
+    customer_columns: tuple[str, ...] | None = None,
 ) -> Invoice:
     """``find_invoice``, or NotFound."""
     invoice = await find_invoice(
@@ -309,6 +318,7 @@ async def get_invoice(
         invoice_id=invoice_id,
         for_update=for_update,
         lean=lean,
+        customer_columns=customer_columns,
     )
     if invoice is None:
         raise NotFound("Invoice not found.")

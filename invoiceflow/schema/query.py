@@ -94,7 +94,14 @@ class Query:
         if invoice_id is None:
             return None
         found = await invoices.find_invoice(
-            session=ctx.session, principal=ctx.principal, invoice_id=invoice_id, lean=True
+            session=ctx.session,
+            principal=ctx.principal,
+            invoice_id=invoice_id,
+            lean=True,
+            # read with it when the whole document's reads of customers are known
+            customer_columns=(
+                ctx.columns.get("customer") if "customer" in selected_under(info) else None
+            ),
         )
         await prime(info, [found], InvoiceType)
         return found  # type: ignore[return-value]

@@ -14,7 +14,7 @@ from invoiceflow.rest_compat.shapes.catalog import (
     products,
     stock_adjusted,
 )
-from invoiceflow.rest_compat.shapes.common import CUSTOMER_REF_COLUMNS
+from invoiceflow.rest_compat.shapes.common import CUSTOMER_FULL_REF_COLUMNS, CUSTOMER_REF_COLUMNS
 from invoiceflow.rest_compat.shapes.invoices import (
     SUMMARY_COLUMNS,
     customer_detail,
@@ -28,6 +28,7 @@ from invoiceflow.rest_compat.shapes.invoices import (
 from invoiceflow.rest_compat.shapes.teams import team, teams
 
 __all__ = [
+    "CUSTOMER_FULL_REF_COLUMNS",
     "CUSTOMER_REF_COLUMNS",
     "SUMMARY_COLUMNS",
     "conversion",

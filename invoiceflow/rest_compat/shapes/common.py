@@ -39,8 +39,10 @@ class PaymentOut(TypedDict):
     created_at: dt.datetime
 
 
-# The customer columns customer_ref reads when not ``full`` (a list's loads declare them).
+# The customer columns customer_ref reads when not ``full`` (a list's loads declare them),
+# and when ``full`` (an invoice shown by id reads them with it).
 CUSTOMER_REF_COLUMNS = ("company_name",)
+CUSTOMER_FULL_REF_COLUMNS = ("company_name", "contact_name", "email")
 
 
 def customer_ref(customer: Customer | None, *, full: bool = False) -> CustomerRef | None:
