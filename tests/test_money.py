@@ -6,7 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from invoiceflow.app import Services
 from invoiceflow.resolvers.money import (
     DocumentTotals,
     LineTotals,
@@ -262,3 +264,30 @@ async def test_a_line_too_large_to_store_is_a_422_not_a_500(
     # then
     assert list(field_errors(response)) == ["items.0.unit_price"]
     assert data(await alice.get("/invoices")) == []
+
+
+@pytest.mark.postgres_only
+async def test_postgresql_numerics_read_and_write_exactly_as_text(services: Services) -> None:
+    """NUMERIC travels as text (db._numeric_as_text): read back as the same Decimal at the
+    column's scale, and written from any Decimal, exponent notation included."""
+    sent = [Decimal("1E+2"), Decimal("-0.0001"), Decimal("123456789012345.6789"), 7]
+    async with services.db.read_sessions() as session:
+        connection = await session.connection()
+        row = (
+            await connection.execute(
+                text(
+                    "SELECT CAST('12.3400' AS NUMERIC(18, 4)), CAST(:a AS NUMERIC), "
+                    "CAST(:b AS NUMERIC(18, 4)), CAST(:c AS NUMERIC(19, 4)), "
+                    "CAST(:d AS NUMERIC(18, 2)), CAST(NULL AS NUMERIC)"
+                ),
+                dict(zip("abcd", sent, strict=True)),
+            )
+        ).one()
+    assert [str(value) for value in row[:5]] == [
+        "12.3400",
+        "100",
+        "-0.0001",
+        "123456789012345.6789",
+        "7.00",
+    ]
+    assert all(type(value) is Decimal for value in row[:5]) and row[5] is None
