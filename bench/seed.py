@@ -172,6 +172,8 @@ async def _bulk(conn: AsyncConnection, model: Any, rows: Rows) -> None:
         return
     raw = (await conn.get_raw_connection()).driver_connection
     assert raw is not None
+    # COPY is binary; the product's engine reads NUMERIC as text (db._numeric_as_text)
+    await raw.reset_type_codec("numeric", schema="pg_catalog")
     columns = list(rows[0])
     records = [tuple(row[c] for c in columns) for row in rows]
     await raw.copy_records_to_table(model.__tablename__, records=records, columns=columns)
