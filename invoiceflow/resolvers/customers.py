@@ -99,11 +99,27 @@ async def list_customers(
 
 
 async def find_customer(
-    *, session: AsyncSession, principal: Principal, customer_id: int
+    *, session: AsyncSession, principal: Principal, customer_id: int, lean: bool = False
 ) -> Customer | None:
-    """The team's live customer with this id, or None (another team's id included)."""
-    stmt = select(Customer).where(_visible(principal), col(Customer.id) == customer_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    """The team's live customer with this id, or None (another team's id included).
+    ``lean``: as a read-only row with the model's attribute names, for a caller that only
+    reads it (a new invoice's customer)."""
+    params = {"team_id": principal.team_id, "customer_id": customer_id}
+    if lean:
+        found = await lean_rows(session, _find_statement(lean=True), params)
+        return found[0] if found else None
+    return (await session.execute(_find_statement(lean=False), params)).scalar_one_or_none()
+
+
+@functools.cache
+def _find_statement(*, lean: bool) -> Select[Any]:
+    """Built once: bound with ``team_id`` and ``customer_id``."""
+    read = select(*CUSTOMER_COLUMNS) if lean else select(Customer)
+    return read.where(
+        col(Customer.team_id) == bindparam("team_id"),
+        col(Customer.deleted_at).is_(None),
+        col(Customer.id) == bindparam("customer_id"),
+    )
 
 
 async def get_customer(

@@ -18,7 +18,6 @@ from invoiceflow.models.sql import (
     columns_of,
     is_postgres,
     lean_rows,
-    one_of,
     one_of_bound,
     pick_columns,
 )
@@ -207,12 +206,19 @@ async def _products(
 ) -> dict[int | None, Product]:
     if not ids:
         return {}
-    stmt = select(Product).where(
-        col(Product.team_id) == principal.team_id,
-        one_of(session, col(Product.id), ids),
+    stmt = _products_statement(is_postgres(session))
+    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    return {p.id: p for p in (await session.execute(stmt, params)).scalars()}
+
+
+@functools.cache
+def _products_statement(postgres: bool) -> Select[Product]:
+    """Built once per database kind; bound with ``team_id`` and ``ids``."""
+    return select(Product).where(
+        col(Product.team_id) == bindparam("team_id"),
+        one_of_bound(col(Product.id), "ids", postgres=postgres),
         col(Product.deleted_at).is_(None),
     )
-    return {p.id: p for p in (await session.execute(stmt)).scalars()}
 
 
 async def copy_lines(
