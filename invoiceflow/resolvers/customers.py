@@ -18,7 +18,6 @@ from invoiceflow.models.sql import (
     columns_of,
     is_postgres,
     lean_rows,
-    one_of,
     one_of_bound,
     pick_columns,
     record_type,
@@ -85,17 +84,31 @@ async def list_customers(
     count: bool = True,
 ) -> Page[Customer]:
     """Newest first; ``search`` matches company, contact or email."""
-    stmt = select(Customer).where(_visible(principal)).order_by(col(Customer.id).desc())
+    params: dict[str, Any] = {"team_id": principal.team_id}
     if search:
-        pattern = like_pattern(search)
-        stmt = stmt.where(
-            or_(
-                col(Customer.company_name).ilike(pattern, escape="\\"),
-                col(Customer.contact_name).ilike(pattern, escape="\\"),
-                col(Customer.email).ilike(pattern, escape="\\"),
-            )
+        params["pattern"] = like_pattern(search)
+    stmt = _list_statement(bool(search))
+    return await paginate(session, stmt, page=page, per_page=per_page, count=count, params=params)
+
+
+@functools.cache
+def _list_statement(search: bool) -> Select[Any]:
+    """Built once (with or without a search); bound with ``team_id`` and ``pattern``."""
+    stmt = (
+        select(Customer)
+        .where(col(Customer.team_id) == bindparam("team_id"), col(Customer.deleted_at).is_(None))
+        .order_by(col(Customer.id).desc())
+    )
+    if not search:
+        return stmt
+    pattern: Any = bindparam("pattern")
+    return stmt.where(
+        or_(
+            col(Customer.company_name).ilike(pattern, escape="\\"),
+            col(Customer.contact_name).ilike(pattern, escape="\\"),
+            col(Customer.email).ilike(pattern, escape="\\"),
         )
-    return await paginate(session, stmt, page=page, per_page=per_page, count=count)
+    )
 
 
 async def find_customer(
@@ -257,27 +270,46 @@ async def total_invoiced_by_customer_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[Decimal]:
     """Sum of totals of each customer's non-draft, non-cancelled invoices."""
-    stmt = (
+    stmt = _total_invoiced_statement(is_postgres(session))
+    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    found = (await session.execute(stmt, params)).all()
+    sums: dict[int, Decimal] = {cid: total for cid, total in found}
+    return [sums.get(i, ZERO) for i in ids]
+
+
+@functools.cache
+def _total_invoiced_statement(postgres: bool) -> Select[int, Decimal]:
+    """Built once per database kind; bound with ``team_id`` and ``ids``."""
+    return (
         select(col(Invoice.customer_id), func.sum(col(Invoice.total)))
         .where(
-            col(Invoice.team_id) == principal.team_id,
-            one_of(session, col(Invoice.customer_id), ids),
+            col(Invoice.team_id) == bindparam("team_id"),
+            one_of_bound(col(Invoice.customer_id), "ids", postgres=postgres),
             col(Invoice.status).in_(INVOICED_STATUSES),
             col(Invoice.deleted_at).is_(None),
         )
         .group_by(col(Invoice.customer_id))
     )
-    sums: dict[int, Decimal] = {cid: total for cid, total in (await session.execute(stmt)).all()}
-    return [sums.get(i, ZERO) for i in ids]
 
 
 async def invoices_by_customer_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int], limit: int | None = None
 ) -> list[list[Invoice]]:
     """Each customer's live invoices, newest first (the ``limit`` newest when given)."""
+    stmt = _invoices_statement(is_postgres(session), limit)
+    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    grouped: dict[int, list[Invoice]] = defaultdict(list)
+    for invoice in (await session.execute(stmt, params)).scalars():
+        grouped[invoice.customer_id].append(invoice)
+    return [grouped.get(i, []) for i in ids]
+
+
+@functools.lru_cache(maxsize=16)
+def _invoices_statement(postgres: bool, limit: int | None) -> Select[Any]:
+    """Built once per database kind and limit; bound with ``team_id`` and ``ids``."""
     stmt = select(Invoice).where(
-        col(Invoice.team_id) == principal.team_id,
-        one_of(session, col(Invoice.customer_id), ids),
+        col(Invoice.team_id) == bindparam("team_id"),
+        one_of_bound(col(Invoice.customer_id), "ids", postgres=postgres),
         col(Invoice.deleted_at).is_(None),
     )
     if limit is not None:
@@ -292,7 +324,4 @@ async def invoices_by_customer_ids(
             .join(ranked, col(Invoice.id) == ranked.c.id)
             .where(ranked.c.rank <= limit)
         )
-    grouped: dict[int, list[Invoice]] = defaultdict(list)
-    for invoice in (await session.execute(stmt.order_by(col(Invoice.id).desc()))).scalars():
-        grouped[invoice.customer_id].append(invoice)
-    return [grouped.get(i, []) for i in ids]
+    return stmt.order_by(col(Invoice.id).desc())

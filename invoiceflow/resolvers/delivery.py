@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import html
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, EmailDelivery, Invoice, Team
-from invoiceflow.models.sql import one_of
+from invoiceflow.models.sql import is_postgres, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.pdf import money
 from invoiceflow.resolvers import documents, invoices
@@ -173,15 +174,22 @@ async def emails_by_invoice_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[list[EmailDelivery]]:
     """Each invoice's delivery attempts, newest first."""
-    stmt = (
+    stmt = _emails_statement(is_postgres(session))
+    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    grouped: dict[int, list[EmailDelivery]] = defaultdict(list)
+    for row in (await session.execute(stmt, params)).scalars():
+        grouped[row.invoice_id].append(row)
+    return [grouped.get(i, []) for i in ids]
+
+
+@functools.cache
+def _emails_statement(postgres: bool) -> Select[EmailDelivery]:
+    """Built once per database kind; bound with ``team_id`` and ``ids``."""
+    return (
         select(EmailDelivery)
         .where(
-            col(EmailDelivery.team_id) == principal.team_id,
-            one_of(session, col(EmailDelivery.invoice_id), ids),
+            col(EmailDelivery.team_id) == bindparam("team_id"),
+            one_of_bound(col(EmailDelivery.invoice_id), "ids", postgres=postgres),
         )
         .order_by(col(EmailDelivery.id).desc())
     )
-    grouped: dict[int, list[EmailDelivery]] = defaultdict(list)
-    for row in (await session.execute(stmt)).scalars():
-        grouped[row.invoice_id].append(row)
-    return [grouped.get(i, []) for i in ids]

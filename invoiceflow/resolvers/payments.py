@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Invoice, Payment
-from invoiceflow.models.sql import columns_of, is_postgres, lean_rows, one_of, one_of_bound
+from invoiceflow.models.sql import columns_of, is_postgres, lean_rows, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, ValidationFailed
@@ -135,19 +135,25 @@ async def payments_by_customer_ids(
 ) -> list[list[Payment]]:
     """Each customer's payment history, newest recorded first, as on each invoice
     (deleted invoices' payments included)."""
-    stmt = (
+    stmt = _by_customer_ids_statement(is_postgres(session))
+    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    grouped: dict[int, list[Payment]] = defaultdict(list)
+    for payment in await lean_rows(session, stmt, params):
+        grouped[payment.payer_id].append(payment)
+    return [grouped.get(i, []) for i in ids]
+
+
+@functools.cache
+def _by_customer_ids_statement(postgres: bool) -> Select[Any]:
+    return (
         select(*PAYMENT_COLUMNS, col(Invoice.customer_id).label("payer_id"))
         .join(Invoice, col(Invoice.id) == col(Payment.invoice_id))
         .where(
-            col(Payment.team_id) == principal.team_id,
-            one_of(session, col(Invoice.customer_id), ids),
+            col(Payment.team_id) == bindparam("team_id"),
+            one_of_bound(col(Invoice.customer_id), "ids", postgres=postgres),
         )
         .order_by(col(Payment.id).desc())
     )
-    grouped: dict[int, list[Payment]] = defaultdict(list)
-    for payment in await lean_rows(session, stmt):
-        grouped[payment.payer_id].append(payment)
-    return [grouped.get(i, []) for i in ids]
 
 
 async def record_stripe_checkout(
