@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -75,10 +76,6 @@ class EstimateUpdate(Input):
     )
 
 
-def _visible(principal: Principal) -> Any:
-    return (col(Estimate.team_id) == principal.team_id) & col(Estimate.deleted_at).is_(None)
-
-
 async def list_estimates(
     *,
     session: AsyncSession,
@@ -91,15 +88,30 @@ async def list_estimates(
     count: bool = True,
 ) -> Page[Estimate]:
     """Newest first; ``search`` matches the estimate number or the customer's name."""
-    stmt = select(Estimate).where(_visible(principal)).order_by(col(Estimate.id).desc())
-    if status:
-        if status not in STATUSES:
-            raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
-        stmt = stmt.where(col(Estimate.status) == status)
-    if customer_id is not None:
-        stmt = stmt.where(col(Estimate.customer_id) == customer_id)
+    if status and status not in STATUSES:
+        raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
+    params: dict[str, Any] = {
+        "team_id": principal.team_id,
+        "status": status,
+        "customer_id": customer_id,
+    }
     if search:
-        pattern = like_pattern(search)
+        params["pattern"] = like_pattern(search)
+    stmt = _list_statement(bool(status), customer_id is not None, bool(search))
+    return await paginate(session, stmt, page=page, per_page=per_page, count=count, params=params)
+
+
+@functools.lru_cache(maxsize=16)
+def _list_statement(by_status: bool, by_customer: bool, search: bool) -> Select[Any]:
+    """Built once for each combination of filters; bound with ``team_id``, and ``status``,
+    ``customer_id`` and ``pattern`` where they apply."""
+    stmt = select(Estimate).where(*_visible_bound()).order_by(col(Estimate.id).desc())
+    if by_status:
+        stmt = stmt.where(col(Estimate.status) == bindparam("status"))
+    if by_customer:
+        stmt = stmt.where(col(Estimate.customer_id) == bindparam("customer_id"))
+    if search:
+        pattern: Any = bindparam("pattern")
         stmt = stmt.join(Customer, col(Customer.id) == col(Estimate.customer_id)).where(
             or_(
                 col(Estimate.estimate_number).ilike(pattern, escape="\\"),
@@ -107,16 +119,25 @@ async def list_estimates(
                 col(Customer.contact_name).ilike(pattern, escape="\\"),
             )
         )
-    return await paginate(session, stmt, page=page, per_page=per_page, count=count)
+    return stmt
+
+
+def _visible_bound() -> list[Any]:
+    """The team's live estimates, the team bound as ``team_id`` (statements built once)."""
+    return [col(Estimate.team_id) == bindparam("team_id"), col(Estimate.deleted_at).is_(None)]
 
 
 async def find_estimate(
     *, session: AsyncSession, principal: Principal, estimate_id: int, for_update: bool = False
 ) -> Estimate | None:
-    stmt = select(Estimate).where(_visible(principal), col(Estimate.id) == estimate_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).scalar_one_or_none()
+    params = {"team_id": principal.team_id, "estimate_id": estimate_id}
+    return (await session.execute(_find_statement(for_update), params)).scalar_one_or_none()
+
+
+@functools.cache
+def _find_statement(for_update: bool) -> Select[Estimate]:
+    stmt = select(Estimate).where(*_visible_bound(), col(Estimate.id) == bindparam("estimate_id"))
+    return stmt.with_for_update() if for_update else stmt
 
 
 async def get_estimate(

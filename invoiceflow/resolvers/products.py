@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, field_validator
-from sqlalchemy import BigInteger, cast, or_, select, update
+from sqlalchemy import BigInteger, Select, bindparam, cast, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -100,15 +101,26 @@ async def list_products(
     count: bool = True,
 ) -> Page[Product]:
     """Newest first; ``search`` matches name, SKU or description."""
-    stmt = select(Product).where(_visible(principal)).order_by(col(Product.id).desc())
-    if type is not None:
-        if type not in TYPES:
-            raise ValidationFailed.on("type", "Must be product or service.")
-        stmt = stmt.where(col(Product.type) == type)
-    if active is not None:
-        stmt = stmt.where(col(Product.active) == active)
+    if type is not None and type not in TYPES:
+        raise ValidationFailed.on("type", "Must be product or service.")
+    params: dict[str, Any] = {"team_id": principal.team_id, "type": type, "active": active}
     if search:
-        pattern = like_pattern(search)
+        params["pattern"] = like_pattern(search)
+    stmt = _list_statement(type is not None, active is not None, bool(search))
+    return await paginate(session, stmt, page=page, per_page=per_page, count=count, params=params)
+
+
+@functools.lru_cache(maxsize=16)
+def _list_statement(by_type: bool, by_active: bool, search: bool) -> Select[Any]:
+    """Built once for each combination of filters; bound with ``team_id``, and ``type``,
+    ``active`` and ``pattern`` where they apply."""
+    stmt = select(Product).where(*_visible_bound()).order_by(col(Product.id).desc())
+    if by_type:
+        stmt = stmt.where(col(Product.type) == bindparam("type"))
+    if by_active:
+        stmt = stmt.where(col(Product.active) == bindparam("active"))
+    if search:
+        pattern: Any = bindparam("pattern")
         stmt = stmt.where(
             or_(
                 col(Product.name).ilike(pattern, escape="\\"),
@@ -116,14 +128,24 @@ async def list_products(
                 col(Product.description).ilike(pattern, escape="\\"),
             )
         )
-    return await paginate(session, stmt, page=page, per_page=per_page, count=count)
+    return stmt
+
+
+def _visible_bound() -> list[Any]:
+    """The team's live products, the team bound as ``team_id`` (statements built once)."""
+    return [col(Product.team_id) == bindparam("team_id"), col(Product.deleted_at).is_(None)]
 
 
 async def find_product(
     *, session: AsyncSession, principal: Principal, product_id: int
 ) -> Product | None:
-    stmt = select(Product).where(_visible(principal), col(Product.id) == product_id)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    params = {"team_id": principal.team_id, "product_id": product_id}
+    return (await session.execute(_find_statement(), params)).scalar_one_or_none()
+
+
+@functools.cache
+def _find_statement() -> Select[Product]:
+    return select(Product).where(*_visible_bound(), col(Product.id) == bindparam("product_id"))
 
 
 async def get_product(*, session: AsyncSession, principal: Principal, product_id: int) -> Product:
