@@ -70,10 +70,6 @@ class CustomerUpdate(CustomerFields):
     )
 
 
-def _visible(principal: Principal) -> Any:
-    return (col(Customer.team_id) == principal.team_id) & col(Customer.deleted_at).is_(None)
-
-
 async def list_customers(
     *,
     session: AsyncSession,

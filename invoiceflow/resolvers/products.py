@@ -86,6 +86,8 @@ class StockAdjustment(Input):
 
 
 def _visible(principal: Principal) -> Any:
+    """The team's live products, the team inlined: for the stock UPDATE, where a parameter
+    may not be named as a column (``_visible_bound`` binds ``team_id``)."""
     return (col(Product.team_id) == principal.team_id) & col(Product.deleted_at).is_(None)
 
 
