@@ -1,6 +1,6 @@
-"""An unfiltered list's total is the count of live invoices that the team row keeps: raised
-by every create, lowered by every delete, in the writing transaction; a filtered list
-counts its rows."""
+"""An unfiltered list's total is the count of live invoices (or estimates) that the team row
+keeps: raised by every create, lowered by every delete, in the writing transaction; a
+filtered list counts its rows."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from invoiceflow.app import Services
-from invoiceflow.models import Invoice, Team
+from invoiceflow.models import Estimate, Invoice, Team
 from tests.catalog_support import new_estimate
 from tests.conftest import Api
 from tests.rest_support import mark_paid, ok
@@ -87,3 +87,46 @@ async def test_concurrent_creates_and_deletes_keep_the_total(
     assert [r.status_code for r in results[:10]] == [200] * 10
     assert await kept_and_counted(services, "Team A") == (10, 10)
     assert ok(await alice.get("/invoices"))["meta"]["total"] == 10
+
+
+async def test_estimate_creates_and_deletes_keep_their_total(
+    alice: Api, bob: Api, services: Services
+) -> None:
+    # given: three estimates (one through GraphQL) and bob's one
+    customer = await alice.create_customer()
+    made = [await new_estimate(alice, customer["id"]) for _ in range(2)]
+    created = await alice.graphql(
+        "mutation($c: ID!) { createEstimate(input: {customerId: $c, items: "
+        '[{description: "Work", quantity: "1", unitPrice: "10"}]}) { id } }',
+        {"c": str(customer["id"])},
+    )
+    assert "errors" not in created, created
+    await new_estimate(bob)
+    # when: one converted (it stays an estimate), one deleted
+    ok(await alice.post(f"/estimates/{made[0]['id']}/convert-to-invoice"), 201)
+    assert (await alice.delete(f"/estimates/{made[1]['id']}")).status_code == 200
+    # then
+    assert await kept_and_counted_estimates(services, "Team A") == (2, 2)
+    assert await kept_and_counted_estimates(services, "Team B") == (1, 1)
+    listed = ok(await alice.get("/estimates?per_page=1"))
+    assert listed["meta"]["total"] == 2 and listed["meta"]["last_page"] == 2
+    past = ok(await alice.get("/estimates?per_page=1&page=9"))
+    assert past["data"] == [] and past["meta"]["total"] == 2
+    assert ok(await alice.get("/estimates?status=draft"))["meta"]["total"] == 1
+    assert ok(await bob.get("/estimates"))["meta"]["total"] == 1
+
+
+async def kept_and_counted_estimates(services: Services, team: str) -> tuple[int, int]:
+    """(the team's kept count of estimates, its live estimate rows counted)."""
+    async with services.db.read_sessions() as session:
+        team_id, kept = (
+            await session.execute(
+                select(col(Team.id), col(Team.live_estimates)).where(col(Team.name) == team)
+            )
+        ).one()
+        counted = await session.scalar(
+            select(func.count())
+            .select_from(Estimate)
+            .where(col(Estimate.team_id) == team_id, col(Estimate.deleted_at).is_(None))
+        )
+    return kept, int(counted or 0)

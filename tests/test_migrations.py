@@ -172,3 +172,38 @@ def test_0007_counts_each_teams_live_invoices_on_sqlite(sqlite_url: str) -> None
 
 def test_0007_counts_each_teams_live_invoices_on_postgres(empty_pg_url: str) -> None:
     assert _live_counts_after_0007(empty_pg_url) == [(1, 2), (2, 0)]
+
+
+def _live_estimates_after_0008(url: str) -> list[tuple[int, int]]:
+    async def run(statements: tuple[str, ...], read: bool) -> list[tuple[int, int]]:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as conn:
+                for statement in statements:
+                    await conn.execute(text(statement))
+                if read:
+                    found = await conn.execute(text("SELECT id, live_estimates FROM teams"))
+                    return sorted((int(team), int(live)) for team, live in found.all())
+            return []
+        finally:
+            await engine.dispose()
+
+    migrate.upgrade(url, "0007")
+    estimates = tuple(
+        "INSERT INTO estimates (team_id, customer_id, number, estimate_number, status, "
+        "currency, issue_date, subtotal, tax, total, created_at, updated_at, deleted_at) "
+        f"VALUES (1, 1, {n}, 'EST-000{n}', 'draft', 'USD', '2025-01-01', 0, 0, 0, "
+        f"'2025-01-01 00:00:00', '2025-01-01 00:00:00', {deleted})"
+        for n, deleted in ((1, "NULL"), (2, "'2025-01-02 00:00:00'"), (3, "NULL"), (4, "NULL"))
+    )
+    asyncio.run(run(BEFORE_0007[:2] + estimates, read=False))
+    migrate.upgrade(url)
+    return asyncio.run(run((), read=True))
+
+
+def test_0008_counts_each_teams_live_estimates_on_sqlite(sqlite_url: str) -> None:
+    assert _live_estimates_after_0008(sqlite_url) == [(1, 3), (2, 0)]
+
+
+def test_0008_counts_each_teams_live_estimates_on_postgres(empty_pg_url: str) -> None:
+    assert _live_estimates_after_0008(empty_pg_url) == [(1, 3), (2, 0)]

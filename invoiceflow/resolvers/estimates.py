@@ -13,7 +13,7 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem
+from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem, Team
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -25,7 +25,7 @@ from invoiceflow.resolvers.lines import (
     reprice_lines,
     write_lines,
 )
-from invoiceflow.resolvers.numbering import format_number, next_number
+from invoiceflow.resolvers.numbering import count_deleted, format_number, next_number
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
 from invoiceflow.resolvers.principal import Principal, require_writer
 from invoiceflow.resolvers.validation import (
@@ -97,8 +97,21 @@ async def list_estimates(
     }
     if search:
         params["pattern"] = like_pattern(search)
+    filtered = bool(status) or customer_id is not None or bool(search)
     stmt = _list_statement(bool(status), customer_id is not None, bool(search))
-    return await paginate(session, stmt, page=page, per_page=per_page, count=count, params=params)
+    return await paginate(
+        session,
+        stmt,
+        page=page,
+        per_page=per_page,
+        count=count,
+        # every live estimate of the team: the count its writes keep (numbering.LIVE_COUNTS)
+        total_of=None if filtered else _LIVE_TOTAL,
+        params=params,
+    )
+
+
+_LIVE_TOTAL = select(col(Team.live_estimates)).where(col(Team.id) == bindparam("team_id"))
 
 
 @functools.lru_cache(maxsize=16)
@@ -222,6 +235,7 @@ async def delete_estimate(
     )
     estimate.deleted_at = utcnow()
     await session.flush()
+    await count_deleted(session, team_id=principal.team_id, counter="estimate_seq")
     return estimate
 
 

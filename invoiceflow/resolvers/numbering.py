@@ -1,5 +1,5 @@
 """Gapless per-team document numbers (INV-0001, EST-0001, ...), and the count of a team's
-live invoices kept beside them."""
+live documents of each kind kept beside them."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ async def next_number(session: AsyncSession, *, team_id: int, counter: str) -> i
 
 
 # A counter whose documents are counted while live: the count rises with each number taken.
-LIVE_COUNTS = {"invoice_seq": "live_invoices"}
+LIVE_COUNTS = {"invoice_seq": "live_invoices", "estimate_seq": "live_estimates"}
 
 
 async def next_number_and_terms(
