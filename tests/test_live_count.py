@@ -5,6 +5,7 @@ filtered list counts its rows."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -20,20 +21,20 @@ DELETE = "mutation ($id: ID!) { deleteInvoice(id: $id) }"
 PAGE = "{ invoices(perPage: 2) { pageInfo { total } } }"
 
 
-async def kept_and_counted(services: Services, team: str) -> tuple[int, int]:
-    """(the team's kept count, its live invoice rows counted)."""
+async def kept_and_counted(
+    services: Services, team: str, model: Any = Invoice, kept: Any = Team.live_invoices
+) -> tuple[int, int]:
+    """(the team's kept count, its live rows of ``model`` counted)."""
     async with services.db.read_sessions() as session:
-        team_id, kept = (
-            await session.execute(
-                select(col(Team.id), col(Team.live_invoices)).where(col(Team.name) == team)
-            )
+        team_id, found = (
+            await session.execute(select(col(Team.id), col(kept)).where(col(Team.name) == team))
         ).one()
         counted = await session.scalar(
             select(func.count())
-            .select_from(Invoice)
-            .where(col(Invoice.team_id) == team_id, col(Invoice.deleted_at).is_(None))
+            .select_from(model)
+            .where(col(model.team_id) == team_id, col(model.deleted_at).is_(None))
         )
-    return kept, int(counted or 0)
+    return found, int(counted or 0)
 
 
 async def test_creates_and_deletes_keep_the_total(alice: Api, bob: Api, services: Services) -> None:
@@ -106,27 +107,11 @@ async def test_estimate_creates_and_deletes_keep_their_total(
     ok(await alice.post(f"/estimates/{made[0]['id']}/convert-to-invoice"), 201)
     assert (await alice.delete(f"/estimates/{made[1]['id']}")).status_code == 200
     # then
-    assert await kept_and_counted_estimates(services, "Team A") == (2, 2)
-    assert await kept_and_counted_estimates(services, "Team B") == (1, 1)
+    assert await kept_and_counted(services, "Team A", Estimate, Team.live_estimates) == (2, 2)
+    assert await kept_and_counted(services, "Team B", Estimate, Team.live_estimates) == (1, 1)
     listed = ok(await alice.get("/estimates?per_page=1"))
     assert listed["meta"]["total"] == 2 and listed["meta"]["last_page"] == 2
     past = ok(await alice.get("/estimates?per_page=1&page=9"))
     assert past["data"] == [] and past["meta"]["total"] == 2
     assert ok(await alice.get("/estimates?status=draft"))["meta"]["total"] == 1
     assert ok(await bob.get("/estimates"))["meta"]["total"] == 1
-
-
-async def kept_and_counted_estimates(services: Services, team: str) -> tuple[int, int]:
-    """(the team's kept count of estimates, its live estimate rows counted)."""
-    async with services.db.read_sessions() as session:
-        team_id, kept = (
-            await session.execute(
-                select(col(Team.id), col(Team.live_estimates)).where(col(Team.name) == team)
-            )
-        ).one()
-        counted = await session.scalar(
-            select(func.count())
-            .select_from(Estimate)
-            .where(col(Estimate.team_id) == team_id, col(Estimate.deleted_at).is_(None))
-        )
-    return kept, int(counted or 0)
