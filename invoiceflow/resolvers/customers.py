@@ -26,7 +26,7 @@ from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.money import ZERO
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
-from invoiceflow.resolvers.principal import Principal, require_writer
+from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     NOT_BLANK,
     Currency,
@@ -90,11 +90,7 @@ async def list_customers(
 @functools.cache
 def _list_statement(search: bool) -> Select[Any]:
     """Built once (with or without a search); bound with ``team_id`` and ``pattern``."""
-    stmt = (
-        select(Customer)
-        .where(col(Customer.team_id) == bindparam("team_id"), col(Customer.deleted_at).is_(None))
-        .order_by(col(Customer.id).desc())
-    )
+    stmt = select(Customer).where(*live_in_team(Customer)).order_by(col(Customer.id).desc())
     if not search:
         return stmt
     pattern: Any = bindparam("pattern")
@@ -124,11 +120,7 @@ async def find_customer(
 def _find_statement(*, lean: bool) -> Select[Any]:
     """Built once: bound with ``team_id`` and ``customer_id``."""
     read = select(*CUSTOMER_COLUMNS) if lean else select(Customer)
-    return read.where(
-        col(Customer.team_id) == bindparam("team_id"),
-        col(Customer.deleted_at).is_(None),
-        col(Customer.id) == bindparam("customer_id"),
-    )
+    return read.where(*live_in_team(Customer), col(Customer.id) == bindparam("customer_id"))
 
 
 async def get_customer(
@@ -279,10 +271,9 @@ def _total_invoiced_statement(postgres: bool) -> Select[int, Decimal]:
     return (
         select(col(Invoice.customer_id), func.sum(col(Invoice.total)))
         .where(
-            col(Invoice.team_id) == bindparam("team_id"),
+            *live_in_team(Invoice),
             one_of_bound(col(Invoice.customer_id), "ids", postgres=postgres),
             col(Invoice.status).in_(INVOICED_STATUSES),
-            col(Invoice.deleted_at).is_(None),
         )
         .group_by(col(Invoice.customer_id))
     )
@@ -304,9 +295,8 @@ async def invoices_by_customer_ids(
 def _invoices_statement(postgres: bool, limit: int | None) -> Select[Any]:
     """Built once per database kind and limit; bound with ``team_id`` and ``ids``."""
     stmt = select(Invoice).where(
-        col(Invoice.team_id) == bindparam("team_id"),
+        *live_in_team(Invoice),
         one_of_bound(col(Invoice.customer_id), "ids", postgres=postgres),
-        col(Invoice.deleted_at).is_(None),
     )
     if limit is not None:
         rank = (

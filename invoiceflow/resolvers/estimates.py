@@ -27,7 +27,7 @@ from invoiceflow.resolvers.lines import (
 )
 from invoiceflow.resolvers.numbering import count_deleted, format_number, next_number
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
-from invoiceflow.resolvers.principal import Principal, require_writer
+from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     Currency,
     Input,
@@ -118,7 +118,7 @@ _LIVE_TOTAL = select(col(Team.live_estimates)).where(col(Team.id) == bindparam("
 def _list_statement(by_status: bool, by_customer: bool, search: bool) -> Select[Any]:
     """Built once for each combination of filters; bound with ``team_id``, and ``status``,
     ``customer_id`` and ``pattern`` where they apply."""
-    stmt = select(Estimate).where(*_visible_bound()).order_by(col(Estimate.id).desc())
+    stmt = select(Estimate).where(*live_in_team(Estimate)).order_by(col(Estimate.id).desc())
     if by_status:
         stmt = stmt.where(col(Estimate.status) == bindparam("status"))
     if by_customer:
@@ -135,11 +135,6 @@ def _list_statement(by_status: bool, by_customer: bool, search: bool) -> Select[
     return stmt
 
 
-def _visible_bound() -> list[Any]:
-    """The team's live estimates, the team bound as ``team_id`` (statements built once)."""
-    return [col(Estimate.team_id) == bindparam("team_id"), col(Estimate.deleted_at).is_(None)]
-
-
 async def find_estimate(
     *, session: AsyncSession, principal: Principal, estimate_id: int, for_update: bool = False
 ) -> Estimate | None:
@@ -149,7 +144,9 @@ async def find_estimate(
 
 @functools.cache
 def _find_statement(for_update: bool) -> Select[Estimate]:
-    stmt = select(Estimate).where(*_visible_bound(), col(Estimate.id) == bindparam("estimate_id"))
+    stmt = select(Estimate).where(
+        *live_in_team(Estimate), col(Estimate.id) == bindparam("estimate_id")
+    )
     return stmt.with_for_update() if for_update else stmt
 
 

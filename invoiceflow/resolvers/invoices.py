@@ -30,7 +30,7 @@ from invoiceflow.resolvers.lines import (
 from invoiceflow.resolvers.money import ZERO, DocumentTotals
 from invoiceflow.resolvers.numbering import count_deleted, format_number, next_number_and_terms
 from invoiceflow.resolvers.pagination import Page, like_pattern, page_params, paginate
-from invoiceflow.resolvers.principal import Principal, require_writer
+from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     Currency,
     Input,
@@ -104,11 +104,6 @@ class InvoiceUpdate(Input):
 
 # An invoice as a lean row: its columns, and the model's balance_due.
 INVOICE_COLUMNS = (*columns_of(Invoice), Invoice.balance_due)
-
-
-def _visible() -> list[Any]:
-    """The team's live invoices, the team bound as ``team_id`` (statements built once)."""
-    return [col(Invoice.team_id) == bindparam("team_id"), col(Invoice.deleted_at).is_(None)]
 
 
 async def list_invoices(
@@ -188,7 +183,7 @@ def _list_statements(
     selected = pick_columns(INVOICE_COLUMNS, columns, "id")
     if money_as_float:
         selected = sql.money_as_float(selected)
-    filters = _visible()
+    filters = live_in_team(Invoice)
     if status:
         filters.append(_status_filter(status))
     if by_customer:
@@ -290,7 +285,7 @@ async def find_invoice(
 
 @functools.cache
 def _find_statement(for_update: bool) -> Select[Invoice]:
-    stmt = select(Invoice).where(*_visible(), col(Invoice.id) == bindparam("invoice_id"))
+    stmt = select(Invoice).where(*live_in_team(Invoice), col(Invoice.id) == bindparam("invoice_id"))
     return stmt.with_for_update() if for_update else stmt
 
 
@@ -299,7 +294,7 @@ def _find_lean_statement(customer_columns: tuple[str, ...] | None) -> Select[Any
     read = select(*INVOICE_COLUMNS)
     if customer_columns is not None:
         read = customers.join_customers(read, col(Invoice.customer_id), customer_columns)
-    return read.where(*_visible(), col(Invoice.id) == bindparam("invoice_id"))
+    return read.where(*live_in_team(Invoice), col(Invoice.id) == bindparam("invoice_id"))
 
 
 async def get_invoice(

@@ -31,7 +31,7 @@ from invoiceflow.resolvers.money import (
     document_totals,
     line_totals,
 )
-from invoiceflow.resolvers.principal import Principal
+from invoiceflow.resolvers.principal import Principal, live_in_team
 from invoiceflow.resolvers.validation import NOT_BLANK, Input, Int, Price, Quantity, TaxRate
 
 ItemT = TypeVar("ItemT", bound=LineItemBase)
@@ -215,9 +215,7 @@ async def _products(
 def _products_statement(postgres: bool) -> Select[Product]:
     """Built once per database kind; bound with ``team_id`` and ``ids``."""
     return select(Product).where(
-        col(Product.team_id) == bindparam("team_id"),
-        one_of_bound(col(Product.id), "ids", postgres=postgres),
-        col(Product.deleted_at).is_(None),
+        *live_in_team(Product), one_of_bound(col(Product.id), "ids", postgres=postgres)
     )
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam
+from sqlmodel import col
 
 from invoiceflow.resolvers.errors import Forbidden
 
@@ -37,3 +41,9 @@ def require_writer(principal: Principal) -> None:
 def require_admin(principal: Principal) -> None:
     if not principal.is_admin:
         raise Forbidden("Only the team's owner or an admin can change its settings.")
+
+
+def live_in_team(model: Any) -> list[Any]:
+    """The tenant filter of a statement built once: ``model``'s rows of the team bound as
+    ``team_id`` (the caller's, per request) that are not deleted."""
+    return [col(model.team_id) == bindparam("team_id"), col(model.deleted_at).is_(None)]

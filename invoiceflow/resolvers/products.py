@@ -17,7 +17,7 @@ from invoiceflow.models.sql import one_of
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
-from invoiceflow.resolvers.principal import Principal, require_writer
+from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     MAX_INT,
     NOT_BLANK,
@@ -87,7 +87,7 @@ class StockAdjustment(Input):
 
 def _visible(principal: Principal) -> Any:
     """The team's live products, the team inlined: for the stock UPDATE, where a parameter
-    may not be named as a column (``_visible_bound`` binds ``team_id``)."""
+    may not be named as a column (``principal.live_in_team`` binds ``team_id``)."""
     return (col(Product.team_id) == principal.team_id) & col(Product.deleted_at).is_(None)
 
 
@@ -116,7 +116,7 @@ async def list_products(
 def _list_statement(by_type: bool, by_active: bool, search: bool) -> Select[Any]:
     """Built once for each combination of filters; bound with ``team_id``, and ``type``,
     ``active`` and ``pattern`` where they apply."""
-    stmt = select(Product).where(*_visible_bound()).order_by(col(Product.id).desc())
+    stmt = select(Product).where(*live_in_team(Product)).order_by(col(Product.id).desc())
     if by_type:
         stmt = stmt.where(col(Product.type) == bindparam("type"))
     if by_active:
@@ -133,11 +133,6 @@ def _list_statement(by_type: bool, by_active: bool, search: bool) -> Select[Any]
     return stmt
 
 
-def _visible_bound() -> list[Any]:
-    """The team's live products, the team bound as ``team_id`` (statements built once)."""
-    return [col(Product.team_id) == bindparam("team_id"), col(Product.deleted_at).is_(None)]
-
-
 async def find_product(
     *, session: AsyncSession, principal: Principal, product_id: int
 ) -> Product | None:
@@ -147,7 +142,7 @@ async def find_product(
 
 @functools.cache
 def _find_statement() -> Select[Product]:
-    return select(Product).where(*_visible_bound(), col(Product.id) == bindparam("product_id"))
+    return select(Product).where(*live_in_team(Product), col(Product.id) == bindparam("product_id"))
 
 
 async def get_product(*, session: AsyncSession, principal: Principal, product_id: int) -> Product:
