@@ -13,7 +13,7 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem, Team
+from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -25,7 +25,7 @@ from invoiceflow.resolvers.lines import (
     reprice_lines,
     write_lines,
 )
-from invoiceflow.resolvers.numbering import count_deleted, format_number, next_number
+from invoiceflow.resolvers.numbering import count_deleted, format_number, live_total, next_number
 from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
 from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
@@ -105,13 +105,10 @@ async def list_estimates(
         page=page,
         per_page=per_page,
         count=count,
-        # every live estimate of the team: the count its writes keep (numbering.LIVE_COUNTS)
-        total_of=None if filtered else _LIVE_TOTAL,
+        # every live estimate of the team: the count its writes keep
+        total_of=None if filtered else live_total("estimate_seq"),
         params=params,
     )
-
-
-_LIVE_TOTAL = select(col(Team.live_estimates)).where(col(Team.id) == bindparam("team_id"))
 
 
 @functools.lru_cache(maxsize=16)

@@ -13,7 +13,7 @@ from sqlalchemy import Date, Select, bindparam, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from invoiceflow.models import Customer, Invoice, InvoiceItem, Team, sql
+from invoiceflow.models import Customer, Invoice, InvoiceItem, sql
 from invoiceflow.models.sql import columns_of, is_postgres, lean_rows, one_of_bound, pick_columns
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
@@ -28,7 +28,12 @@ from invoiceflow.resolvers.lines import (
     write_lines,
 )
 from invoiceflow.resolvers.money import ZERO, DocumentTotals
-from invoiceflow.resolvers.numbering import count_deleted, format_number, next_number_and_terms
+from invoiceflow.resolvers.numbering import (
+    count_deleted,
+    format_number,
+    live_total,
+    next_number_and_terms,
+)
 from invoiceflow.resolvers.pagination import Page, like_pattern, page_params, paginate
 from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
@@ -196,8 +201,8 @@ def _list_statements(
     else:
         read = select(*selected)
     if not search:
-        # every live invoice of the team: the count its writes keep (numbering.LIVE_COUNTS)
-        total = None if status or by_customer else _LIVE_TOTAL
+        # every live invoice of the team: the count its writes keep
+        total = None if status or by_customer else live_total("invoice_seq")
         return read.where(*filters).order_by(*ordering), None, total
     matching = _matching(filters, bindparam("pattern"))
     candidates: Any = matching
@@ -206,9 +211,6 @@ def _list_statements(
         candidates = select(found.c.id).order_by(found.c.id.desc()).limit(bindparam("candidates"))
     stmt = read.where(col(Invoice.id).in_(candidates)).order_by(*ordering)
     return stmt, matching, None
-
-
-_LIVE_TOTAL = select(col(Team.live_invoices)).where(col(Team.id) == bindparam("team_id"))
 
 
 def _matching(filters: list[Any], pattern: Any) -> Any:
