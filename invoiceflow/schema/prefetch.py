@@ -173,6 +173,19 @@ def selected_under(info: Info[Context, None], *path: str) -> set[str]:
     return set(children)
 
 
+def joined_columns(
+    info: Info[Context, None], type_: type, field: str, *path: str
+) -> tuple[str, ...] | None:
+    """The columns to read, in the rows' own statement, of what relation ``field`` of
+    ``type_`` loads for the rows below ``path``: its loader's columns for the whole document
+    (rows in that loader's cache are shared). None when the query does not select ``field``
+    there, or when a field of the document does not say what it reads."""
+    if field not in selected_under(info, *path):
+        return None
+    loader, _ = _relations_of(type_.__strawberry_definition__)[field]  # type: ignore[attr-defined]
+    return info.context.columns.get(loader)
+
+
 async def prime(
     info: Info[Context, None], rows: Sequence[Any | None], type_: type, *path: str
 ) -> None:

@@ -16,7 +16,7 @@ from invoiceflow.schema.catalog_types import (
     ProductType,
     ProductType_,
 )
-from invoiceflow.schema.prefetch import columns_for, prime, selected_under
+from invoiceflow.schema.prefetch import columns_for, joined_columns, prime, selected_under
 from invoiceflow.schema.types import (
     ApiKeyType,
     CustomerPage,
@@ -69,7 +69,6 @@ class Query:
         ctx = info.context
         if customer_id is not None and object_id(customer_id) is None:
             customer_id = strawberry.ID("0")  # names no customer: an empty page
-        selected = selected_under(info, "items")
         result = await invoices.list_invoices(
             session=ctx.session,
             principal=ctx.principal,
@@ -80,9 +79,8 @@ class Query:
             page=page,
             per_page=per_page,
             count="pageInfo" in selected_under(info),
-            columns=columns_for(InvoiceType, selected),
-            # read with the page when the whole document's reads of customers are known
-            customer_columns=ctx.columns.get("customer") if "customer" in selected else None,
+            columns=columns_for(InvoiceType, selected_under(info, "items")),
+            customer_columns=joined_columns(info, InvoiceType, "customer", "items"),
         )
         await prime(info, result.items, InvoiceType, "items")
         return result  # type: ignore[return-value]
@@ -98,10 +96,7 @@ class Query:
             principal=ctx.principal,
             invoice_id=invoice_id,
             lean=True,
-            # read with it when the whole document's reads of customers are known
-            customer_columns=(
-                ctx.columns.get("customer") if "customer" in selected_under(info) else None
-            ),
+            customer_columns=joined_columns(info, InvoiceType, "customer"),
         )
         await prime(info, [found], InvoiceType)
         return found  # type: ignore[return-value]
