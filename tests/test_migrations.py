@@ -123,58 +123,39 @@ def test_migrations_round_trip_on_postgres(empty_pg_url: str) -> None:
     _round_trip(empty_pg_url)
 
 
-# Rows as they stood before 0007: two teams, three invoices of which one deleted, in team 1.
-BEFORE_0007 = (
+# Rows as they stood before 0007 and 0008: two teams, a customer of team 1 and its documents.
+TEAMS_AND_A_CUSTOMER = (
     "INSERT INTO teams (id, name, plan_name, currency, payment_terms_days, invoice_seq, "
     "estimate_seq, created_at, updated_at) VALUES "
     "(1, 'A', 'Free', 'USD', 30, 3, 0, '2025-01-01 00:00:00', '2025-01-01 00:00:00'), "
     "(2, 'B', 'Free', 'USD', 30, 0, 0, '2025-01-01 00:00:00', '2025-01-01 00:00:00')",
     "INSERT INTO customers (id, team_id, company_name, currency, created_at, updated_at) "
     "VALUES (1, 1, 'Acme', 'USD', '2025-01-01 00:00:00', '2025-01-01 00:00:00')",
-    *(
-        "INSERT INTO invoices (team_id, customer_id, number, invoice_number, status, currency, "
-        "issue_date, due_date, subtotal, tax, total, amount_paid, created_at, updated_at, "
-        f"deleted_at) VALUES (1, 1, {n}, 'INV-000{n}', 'draft', 'USD', '2025-01-01', "
-        f"'2025-01-31', 0, 0, 0, 0, '2025-01-01 00:00:00', '2025-01-01 00:00:00', {deleted})"
-        for n, deleted in ((1, "NULL"), (2, "'2025-01-02 00:00:00'"), (3, "NULL"))
-    ),
+)
+DELETED = "'2025-01-02 00:00:00'"
+# Team 1's invoices: three, one of them deleted.
+INVOICES = tuple(
+    "INSERT INTO invoices (team_id, customer_id, number, invoice_number, status, currency, "
+    "issue_date, due_date, subtotal, tax, total, amount_paid, created_at, updated_at, "
+    f"deleted_at) VALUES (1, 1, {n}, 'INV-000{n}', 'draft', 'USD', '2025-01-01', "
+    f"'2025-01-31', 0, 0, 0, 0, '2025-01-01 00:00:00', '2025-01-01 00:00:00', {deleted})"
+    for n, deleted in ((1, "NULL"), (2, DELETED), (3, "NULL"))
+)
+# Team 1's estimates: four, one of them deleted.
+ESTIMATES = tuple(
+    "INSERT INTO estimates (team_id, customer_id, number, estimate_number, status, "
+    "currency, issue_date, subtotal, tax, total, created_at, updated_at, deleted_at) "
+    f"VALUES (1, 1, {n}, 'EST-000{n}', 'draft', 'USD', '2025-01-01', 0, 0, 0, "
+    f"'2025-01-01 00:00:00', '2025-01-01 00:00:00', {deleted})"
+    for n, deleted in ((1, "NULL"), (2, DELETED), (3, "NULL"), (4, "NULL"))
 )
 
 
-def _live_counts_after_0007(url: str) -> list[tuple[int, int]]:
-    async def write(statements: tuple[str, ...]) -> None:
-        engine = make_engine(url)
-        try:
-            async with engine.begin() as conn:
-                for statement in statements:
-                    await conn.execute(text(statement))
-        finally:
-            await engine.dispose()
+def _kept_counts_after(
+    url: str, before: str, rows: tuple[str, ...], count: str
+) -> list[tuple[int, int]]:
+    """Migrate to ``before``, write ``rows``, migrate to head: each team's ``count``."""
 
-    async def read() -> list[tuple[int, int]]:
-        engine = make_engine(url)
-        try:
-            async with engine.connect() as conn:
-                found = await conn.execute(text("SELECT id, live_invoices FROM teams"))
-                return sorted((int(team), int(live)) for team, live in found.all())
-        finally:
-            await engine.dispose()
-
-    migrate.upgrade(url, "0006")
-    asyncio.run(write(BEFORE_0007))
-    migrate.upgrade(url)
-    return asyncio.run(read())
-
-
-def test_0007_counts_each_teams_live_invoices_on_sqlite(sqlite_url: str) -> None:
-    assert _live_counts_after_0007(sqlite_url) == [(1, 2), (2, 0)]
-
-
-def test_0007_counts_each_teams_live_invoices_on_postgres(empty_pg_url: str) -> None:
-    assert _live_counts_after_0007(empty_pg_url) == [(1, 2), (2, 0)]
-
-
-def _live_estimates_after_0008(url: str) -> list[tuple[int, int]]:
     async def run(statements: tuple[str, ...], read: bool) -> list[tuple[int, int]]:
         engine = make_engine(url)
         try:
@@ -182,28 +163,32 @@ def _live_estimates_after_0008(url: str) -> list[tuple[int, int]]:
                 for statement in statements:
                     await conn.execute(text(statement))
                 if read:
-                    found = await conn.execute(text("SELECT id, live_estimates FROM teams"))
+                    found = await conn.execute(text(f"SELECT id, {count} FROM teams"))
                     return sorted((int(team), int(live)) for team, live in found.all())
             return []
         finally:
             await engine.dispose()
 
-    migrate.upgrade(url, "0007")
-    estimates = tuple(
-        "INSERT INTO estimates (team_id, customer_id, number, estimate_number, status, "
-        "currency, issue_date, subtotal, tax, total, created_at, updated_at, deleted_at) "
-        f"VALUES (1, 1, {n}, 'EST-000{n}', 'draft', 'USD', '2025-01-01', 0, 0, 0, "
-        f"'2025-01-01 00:00:00', '2025-01-01 00:00:00', {deleted})"
-        for n, deleted in ((1, "NULL"), (2, "'2025-01-02 00:00:00'"), (3, "NULL"), (4, "NULL"))
-    )
-    asyncio.run(run(BEFORE_0007[:2] + estimates, read=False))
+    migrate.upgrade(url, before)
+    asyncio.run(run(TEAMS_AND_A_CUSTOMER + rows, read=False))
     migrate.upgrade(url)
     return asyncio.run(run((), read=True))
 
 
+def test_0007_counts_each_teams_live_invoices_on_sqlite(sqlite_url: str) -> None:
+    assert _kept_counts_after(sqlite_url, "0006", INVOICES, "live_invoices") == [(1, 2), (2, 0)]
+
+
+def test_0007_counts_each_teams_live_invoices_on_postgres(empty_pg_url: str) -> None:
+    found = _kept_counts_after(empty_pg_url, "0006", INVOICES, "live_invoices")
+    assert found == [(1, 2), (2, 0)]
+
+
 def test_0008_counts_each_teams_live_estimates_on_sqlite(sqlite_url: str) -> None:
-    assert _live_estimates_after_0008(sqlite_url) == [(1, 3), (2, 0)]
+    found = _kept_counts_after(sqlite_url, "0007", ESTIMATES, "live_estimates")
+    assert found == [(1, 3), (2, 0)]
 
 
 def test_0008_counts_each_teams_live_estimates_on_postgres(empty_pg_url: str) -> None:
-    assert _live_estimates_after_0008(empty_pg_url) == [(1, 3), (2, 0)]
+    found = _kept_counts_after(empty_pg_url, "0007", ESTIMATES, "live_estimates")
+    assert found == [(1, 3), (2, 0)]
