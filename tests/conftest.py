@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +54,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this run, migrated to head, dropped afterwards."""
-    name = f"invoiceflow_test_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def fresh_pg_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database (its async URL), dropped on the way out. Skips the
+    test when PostgreSQL is unreachable; under CI=true that fails it instead."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     try:
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     except (OSError, asyncpg.PostgresError) as exc:
@@ -64,12 +66,25 @@ def pg_url() -> Iterator[str]:
             pytest.fail(f"PostgreSQL is required under CI but unreachable: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {exc}")
     base = PG_ADMIN_DSN.rsplit("/", 1)[0]
-    url = _async_url(f"{base}/{name}")
     try:
-        migrate.upgrade(url)
-        yield url
+        yield _async_url(f"{base}/{name}")
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this run, migrated to head, dropped afterwards."""
+    with fresh_pg_database("invoiceflow_test") as url:
+        migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def empty_pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database of the test's own, dropped afterwards."""
+    with fresh_pg_database("invoiceflow_empty") as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

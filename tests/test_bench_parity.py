@@ -6,20 +6,18 @@ database and on PostgreSQL, in-process (no servers, no load, no timing).
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from starlette.types import ASGIApp
 
 from bench.baseline import create_app as create_baseline
 from bench.cases import build_cases, compare, send
-from bench.seed import create_pg_database, drop_pg_database, seed
+from bench.seed import seed
 from invoiceflow.app import Services, create_app
 from invoiceflow.settings import Settings
 
@@ -92,30 +90,14 @@ async def test_search_finds_one_customers_invoices(tmp_path: Path) -> None:
     assert {row["customer"]["name"] for row in found["data"]} == {"O'Brien 0005"}
 
 
-@pytest.fixture
-async def bench_pg_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database of the bench's own making (seeded with COPY), dropped
-    afterwards."""
-    try:
-        url = await create_pg_database()
-    except (OSError, asyncpg.PostgresError) as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required under CI but unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    try:
-        yield url
-    finally:
-        await drop_pg_database(url)
-
-
 async def test_baseline_answers_byte_for_byte_like_the_product_on_postgresql(
-    bench_pg_url: str,
+    empty_pg_url: str,
 ) -> None:
     """`make bench --postgres` seeds with COPY through the product's engine and compares the
     two servers' answers there too."""
-    seeded = await seed(bench_pg_url, invoices=INVOICES, customers=CUSTOMERS)
-    services = Services.from_settings(Settings(database_url=bench_pg_url, rate_limit="1000/minute"))
-    baseline = create_baseline(bench_pg_url)
+    seeded = await seed(empty_pg_url, invoices=INVOICES, customers=CUSTOMERS)
+    services = Services.from_settings(Settings(database_url=empty_pg_url, rate_limit="1000/minute"))
+    baseline = create_baseline(empty_pg_url)
     try:
         async with client(create_app(services=services)) as ours, client(baseline) as theirs:
             for case in build_cases(INVOICES, CUSTOMERS):

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -21,39 +17,12 @@ from invoiceflow.db import make_engine
 from invoiceflow.migrate import include_object
 from invoiceflow.models import metadata
 
-PG_ADMIN_DSN = os.environ.get("INVOICEFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 MODEL_TABLES = {table.name for table in metadata.sorted_tables}
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
-
-
-@pytest.fixture
-def empty_pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database of its own, dropped afterwards."""
-    name = f"invoiceflow_migrations_{uuid.uuid4().hex[:12]}"
-    try:
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncpg.PostgresError) as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required under CI but unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _head() -> str:
