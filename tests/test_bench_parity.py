@@ -40,25 +40,30 @@ async def client(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+async def parity(url: str, names: list[str]) -> None:
+    """Seed ``url`` as the bench does; the product and the baseline answer each named case
+    with the same values and the same bytes."""
+    seeded = await seed(url, invoices=INVOICES, customers=CUSTOMERS)
+    cases = {c.name: c for c in build_cases(INVOICES, CUSTOMERS)}
+    services = Services.from_settings(Settings(database_url=url, rate_limit="1000/minute"))
+    baseline = create_baseline(url)
+    try:
+        async with client(create_app(services=services)) as ours, client(baseline) as theirs:
+            for name in names:
+                product = await send(ours, cases[name], seeded.key)
+                result = compare(cases[name], product, await send(theirs, cases[name], seeded.key))
+                assert result.same_values, (name, result.problems)
+                assert result.same_bytes, name
+    finally:
+        await services.db.dispose()
+        await baseline.state.db.close()
+
+
 @pytest.mark.parametrize("case_name", READ_CASES)
 async def test_baseline_answers_byte_for_byte_like_the_product(
     tmp_path: Path, case_name: str
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}"
-    seeded = await seed(url, invoices=INVOICES, customers=CUSTOMERS)
-    (case,) = [c for c in build_cases(INVOICES, CUSTOMERS) if c.name == case_name]
-    settings = Settings(database_url=url, rate_limit="1000/minute")
-    services = Services.from_settings(settings)
-    baseline = create_baseline(url)
-    try:
-        async with client(create_app(services=services)) as ours, client(baseline) as theirs:
-            product = await send(ours, case, seeded.key)
-            result = compare(case, product, await send(theirs, case, seeded.key))
-    finally:
-        await services.db.dispose()
-        await baseline.state.db.close()
-    assert result.same_values, result.problems
-    assert result.same_bytes
+    await parity(f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}", [case_name])
 
 
 async def baseline_answers(tmp_path: Path, *names: str) -> list[Any]:
@@ -95,18 +100,4 @@ async def test_baseline_answers_byte_for_byte_like_the_product_on_postgresql(
 ) -> None:
     """`make bench --postgres` seeds with COPY through the product's engine and compares the
     two servers' answers there too."""
-    seeded = await seed(empty_pg_url, invoices=INVOICES, customers=CUSTOMERS)
-    services = Services.from_settings(Settings(database_url=empty_pg_url, rate_limit="1000/minute"))
-    baseline = create_baseline(empty_pg_url)
-    try:
-        async with client(create_app(services=services)) as ours, client(baseline) as theirs:
-            for case in build_cases(INVOICES, CUSTOMERS):
-                if case.name not in READ_CASES:
-                    continue
-                product = await send(ours, case, seeded.key)
-                result = compare(case, product, await send(theirs, case, seeded.key))
-                assert result.same_values, (case.name, result.problems)
-                assert result.same_bytes, case.name
-    finally:
-        await services.db.dispose()
-        await baseline.state.db.close()
+    await parity(empty_pg_url, READ_CASES)
