@@ -96,7 +96,7 @@ async def test_payments_are_rows_of_the_callers_team_by_invoice_and_by_customer(
             payments[0].amount = Decimal(0)  # type: ignore[misc]
 
 
-async def test_an_invoice_shown_by_id_is_a_row_with_the_models_values(
+async def test_an_invoice_read_by_id_is_a_row_with_the_models_values(
     services: Services, alice: Api, bob: Api
 ) -> None:
     customer = await alice.create_customer()
@@ -104,14 +104,12 @@ async def test_an_invoice_shown_by_id_is_a_row_with_the_models_values(
     async with services.db.read_sessions() as session:
         mine = await authenticate(session, f"Bearer {alice.key}")
         theirs = await authenticate(session, f"Bearer {bob.key}")
-        row = await find_invoice(
-            session=session, principal=mine, invoice_id=invoice["id"], lean=True
-        )
-        stranger = await find_invoice(
-            session=session, principal=theirs, invoice_id=invoice["id"], lean=True
-        )
+        row = await find_invoice(session=session, principal=mine, invoice_id=invoice["id"])
+        stranger = await find_invoice(session=session, principal=theirs, invoice_id=invoice["id"])
         assert len(session.identity_map) == 0
-        model = await find_invoice(session=session, principal=mine, invoice_id=invoice["id"])
+        model = await find_invoice(
+            session=session, principal=mine, invoice_id=invoice["id"], for_update=True
+        )
     assert stranger is None and row is not None and model is not None
     for name in (*Invoice.model_fields, "balance_due"):
         assert getattr(row, name) == getattr(model, name), name

@@ -268,31 +268,34 @@ async def find_invoice(
     principal: Principal,
     invoice_id: int,
     for_update: bool = False,
-    lean: bool = False,
     customer_columns: tuple[str, ...] | None = None,
 ) -> Invoice | None:
     """The team's live invoice with this id, or None (another team's id included).
-    ``lean``: as a read-only row with the model's attribute names, for a caller that only
-    shows it (the ORM's loading of one object costs about as much as the read); it then
-    reads ``customer_columns`` of its customer too, for the request's customer loader (as
-    ``list_invoices`` does)."""
+
+    ``for_update``: the model, its row locked until commit, for a change to write through.
+    Otherwise a read-only row with the model's attribute names (the ORM's loading of one
+    object cost about as much as the read), and ``customer_columns`` of its customer read
+    with it for the request's customer loader (as ``list_invoices`` does)."""
     params = {"team_id": principal.team_id, "invoice_id": invoice_id}
-    if lean:
-        found = await lean_rows(session, _find_lean_statement(customer_columns), params)
-        if customer_columns is not None:
-            customers.remember_joined_customers(session, found)
-        return found[0] if found else None
-    return (await session.execute(_find_statement(for_update), params)).scalar_one_or_none()
+    if for_update:
+        return (await session.execute(_locked_statement(), params)).scalar_one_or_none()
+    found = await lean_rows(session, _find_statement(customer_columns), params)
+    if customer_columns is not None:
+        customers.remember_joined_customers(session, found)
+    return found[0] if found else None
 
 
 @functools.cache
-def _find_statement(for_update: bool) -> Select[Invoice]:
-    stmt = select(Invoice).where(*live_in_team(Invoice), col(Invoice.id) == bindparam("invoice_id"))
-    return stmt.with_for_update() if for_update else stmt
+def _locked_statement() -> Select[Invoice]:
+    return (
+        select(Invoice)
+        .where(*live_in_team(Invoice), col(Invoice.id) == bindparam("invoice_id"))
+        .with_for_update()
+    )
 
 
 @functools.lru_cache(maxsize=64)
-def _find_lean_statement(customer_columns: tuple[str, ...] | None) -> Select[Any]:
+def _find_statement(customer_columns: tuple[str, ...] | None) -> Select[Any]:
     read = select(*INVOICE_COLUMNS)
     if customer_columns is not None:
         read = customers.join_customers(read, col(Invoice.customer_id), customer_columns)
@@ -305,7 +308,6 @@ async def get_invoice(
     principal: Principal,
     invoice_id: int,
     for_update: bool = False,
-    lean: bool = False,
     customer_columns: tuple[str, ...] | None = None,
 ) -> Invoice:
     """``find_invoice``, or NotFound."""
@@ -314,7 +316,6 @@ async def get_invoice(
         principal=principal,
         invoice_id=invoice_id,
         for_update=for_update,
-        lean=lean,
         customer_columns=customer_columns,
     )
     if invoice is None:

@@ -74,7 +74,7 @@ ROUTES: tuple[Route, ...] = (
           args={"data": Body(InvoiceCreate)}, shape=shapes.invoice_detail, status=201,
           message="Invoice created", errors=CREATE, tag="Invoices"),
     Route("GET", INVOICE, invoices.get_invoice, "Get invoice details",
-          args={"invoice_id": PathId(), "lean": Fixed(True),
+          args={"invoice_id": PathId(),
                 "customer_columns": Columns(shapes.CUSTOMER_FULL_REF_COLUMNS)},
           shape=shapes.invoice_detail, errors=READ_ONE, tag="Invoices"),
     *updates(INVOICE, invoices.update_invoice, "Update an invoice (partial)",

@@ -95,7 +95,6 @@ class Query:
             session=ctx.session,
             principal=ctx.principal,
             invoice_id=invoice_id,
-            lean=True,
             customer_columns=joined_columns(info, InvoiceType, "customer"),
         )
         await prime(info, [found], InvoiceType)
