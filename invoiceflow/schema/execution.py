@@ -17,6 +17,7 @@ messages and paths as before.
 from __future__ import annotations
 
 import operator
+import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from graphql import (
 )
 from graphql.pyutils import Path
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
+from graphql.type.definition import GraphQLResolveInfoHelpers
 from sqlalchemy.engine import Row
 from sqlmodel import SQLModel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -187,9 +189,30 @@ _NEVER_AWAITABLE: frozenset[type] = frozenset(
 )
 
 
+def gather_with_cancel_of(values: Any) -> Awaitable[list[Any]]:
+    """graphql-core's ``gather_async_work``, which does not need its context."""
+    return gather_with_cancel(*values)
+
+
+def _track_on(context: weakref.ref[LeanExecutionContext]) -> Callable[[Any], None]:
+    def track(values: Any) -> None:
+        live = context()
+        if live is not None:  # a context already gone has no work left to settle
+            live.track_async_work(values)
+
+    return track
+
+
 class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # graphql-core's helpers hold this context's bound methods, and the context holds
+        # them: a cycle that kept each request's context, session, loaders and rows alive
+        # until a garbage collection (one every 12 or so GraphQL lists, 3.7-6.7 ms each).
+        # Through a weak reference the whole request is freed when its answer is.
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=gather_with_cancel_of, track=_track_on(weakref.ref(self))
+        )
         generic = self.is_awaitable
 
         def is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:

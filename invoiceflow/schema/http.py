@@ -165,6 +165,7 @@ class GraphQLEndpoint:
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [format_error(error) for error in result.errors]
+            _drop_tracebacks(result.errors)
         return Response(
             orjson.dumps(payload), headers=rate_headers(request), media_type="application/json"
         )
@@ -192,6 +193,22 @@ class GraphQLEndpoint:
         if name is not None and not isinstance(name, str):
             raise BadRequest("'operationName' must be a string.")
         return query, variables, name
+
+
+def _drop_tracebacks(errors: list[GraphQLError]) -> None:
+    """Formatted (and logged where unexpected), an error's traceback only keeps the frames of
+    the execution, and through them the whole request, in a reference cycle until a garbage
+    collection: let them go now."""
+    for error in errors:
+        seen: set[int] = set()
+        pending: list[BaseException | None] = [error]
+        while pending:
+            exc = pending.pop()
+            if exc is None or id(exc) in seen:
+                continue
+            seen.add(id(exc))
+            exc.__traceback__ = None
+            pending += [exc.__cause__, exc.__context__, getattr(exc, "original_error", None)]
 
 
 def _loads(raw: bytes | str) -> Any:
