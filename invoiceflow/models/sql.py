@@ -24,7 +24,9 @@ from invoiceflow.models.types import Money, StoredMoney
 
 
 async def lean_rows(
-    session: AsyncSession, stmt: Executable, params: dict[str, Any] | None = None
+    session: AsyncSession,
+    stmt: Executable,
+    params: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
 ) -> Sequence[Any]:
     """Run ``stmt`` on the session's connection and return its rows as named tuples, without
     the ORM's per-row loading (read-only rows, named as the statement's columns). The session

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import Field
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import Select, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -21,7 +21,6 @@ from invoiceflow.models.sql import (
     one_of_bound,
     pick_columns,
 )
-from invoiceflow.models.types import Money
 from invoiceflow.resolvers.errors import ValidationFailed
 from invoiceflow.resolvers.money import (
     MAX_LINE_AMOUNT,
@@ -112,31 +111,39 @@ async def price_lines(
 
 async def store_lines(
     session: AsyncSession,
-    item_type: type[ItemT],
+    item_type: type[LineItemBase],
     parent: dict[str, Any],
     priced: PricedLines,
     *,
     replace: bool = True,
-) -> list[ItemT]:
+) -> list[Any]:
     """Attach priced lines to their document; ``replace`` drops its current lines first
-    (a brand-new document has none)."""
+    (a brand-new document has none). Returns them as a read would (read-only rows, amounts
+    at their columns' scales)."""
     if replace:
         ((key, value),) = parent.items()
         await session.execute(delete(item_type).where(col(getattr(item_type, key)) == value))
-    items = [item_type(**parent, **_as_stored(item_type, values)) for values in priced.values]
-    session.add_all(items)
-    await session.flush()
-    return items  # as a read would return them: amounts at their columns' scales
+    return await _insert_lines(session, item_type, [{**parent, **v} for v in priced.values])
 
 
-def _as_stored(item_type: Any, values: dict[str, Any]) -> dict[str, Any]:
-    money = _money_columns(item_type)
-    return {name: money[name].stored(v) if name in money else v for name, v in values.items()}
+async def _insert_lines(
+    session: AsyncSession, item_type: type[LineItemBase], rows: list[dict[str, Any]]
+) -> list[Any]:
+    """One INSERT for all ``rows``, answered with what it stored. Lines are never changed
+    through the ORM (reads are lean), and an object per line cost more than its statement:
+    building each model and the flush's own INSERT (its cache key) came to about 0.5 ms of
+    a create with three lines."""
+    if not rows:
+        return []
+    return list(await lean_rows(session, _insert_statement(item_type), rows))
 
 
 @functools.cache
-def _money_columns(item_type: Any) -> dict[str, Money]:
-    return {c.key: c.type for c in columns_of(item_type) if isinstance(c.type, Money)}
+def _insert_statement(item_type: Any) -> Any:
+    """Built once per kind of line; bound with one parameter set per line, answered in
+    their order."""
+    table = item_type.__table__
+    return insert(table).returning(*columns_of(item_type), sort_by_parameter_order=True)
 
 
 async def write_lines(
@@ -219,6 +226,19 @@ def _products_statement(postgres: bool) -> Select[Product]:
     )
 
 
+# Everything of a line but its id and document, amounts as priced then (copied, not repriced).
+_COPIED = (
+    "position",
+    "product_id",
+    "description",
+    "quantity",
+    "unit_price",
+    "tax_rate",
+    "amount",
+    "tax_amount",
+)
+
+
 async def copy_lines(
     session: AsyncSession,
     source: Sequence[LineItemBase],
@@ -226,19 +246,9 @@ async def copy_lines(
     parent: dict[str, Any],
 ) -> DocumentTotals:
     """Copy existing lines verbatim onto a new document (estimate -> invoice)."""
-    fields = ("position", "product_id", "description", "quantity", "unit_price", "tax_rate")
-    items = [
-        item_type(
-            **parent,
-            **{f: getattr(line, f) for f in fields},
-            amount=line.amount,
-            tax_amount=line.tax_amount,
-        )
-        for line in source
-    ]
-    session.add_all(items)
-    await session.flush()
-    return document_totals([LineTotals(amount=i.amount, tax=i.tax_amount) for i in items])
+    rows = [{**parent, **{f: getattr(line, f) for f in _COPIED}} for line in source]
+    copied = await _insert_lines(session, item_type, rows)
+    return document_totals([LineTotals(amount=i.amount, tax=i.tax_amount) for i in copied])
 
 
 async def reprice_lines(
