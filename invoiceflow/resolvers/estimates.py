@@ -20,6 +20,7 @@ from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFaile
 from invoiceflow.resolvers.lines import (
     MAX_LINES,
     LineItemInput,
+    copied_totals,
     copy_lines,
     lines_by_document_ids,
     reprice_lines,
@@ -252,6 +253,7 @@ async def convert_estimate(
     assert estimate.id is not None
     customer = await session.get(Customer, estimate.customer_id)
     assert customer is not None
+    (source,) = await items_by_estimate_ids(session=session, principal=principal, ids=[estimate.id])
     invoice = await invoices.open_invoice(
         session,
         principal,
@@ -261,11 +263,10 @@ async def convert_estimate(
         due_date=None,  # the team's payment terms
         notes=estimate.notes,
         estimate_id=estimate.id,
+        totals=copied_totals(source),
     )
     assert invoice.id is not None
-    (source,) = await items_by_estimate_ids(session=session, principal=principal, ids=[estimate.id])
-    totals = await copy_lines(session, source, InvoiceItem, {"invoice_id": invoice.id})
-    invoice.subtotal, invoice.tax, invoice.total = totals.subtotal, totals.tax, totals.total
+    await copy_lines(session, source, InvoiceItem, {"invoice_id": invoice.id})
     estimate.status = "converted"
     estimate.converted_invoice_id = invoice.id
     estimate.converted_at = utcnow()

@@ -239,16 +239,21 @@ _COPIED = (
 )
 
 
+def copied_totals(source: Sequence[LineItemBase]) -> DocumentTotals:
+    """The totals of a document whose lines are ``source``, copied as priced."""
+    return document_totals([LineTotals(amount=i.amount, tax=i.tax_amount) for i in source])
+
+
 async def copy_lines(
     session: AsyncSession,
     source: Sequence[LineItemBase],
     item_type: type[ItemT],
     parent: dict[str, Any],
-) -> DocumentTotals:
-    """Copy existing lines verbatim onto a new document (estimate -> invoice)."""
+) -> None:
+    """Copy existing lines verbatim onto a new document (estimate -> invoice); its totals
+    are ``copied_totals(source)``."""
     rows = [{**parent, **{f: getattr(line, f) for f in _COPIED}} for line in source]
-    copied = await _insert_lines(session, item_type, rows)
-    return document_totals([LineTotals(amount=i.amount, tax=i.tax_amount) for i in copied])
+    await _insert_lines(session, item_type, rows)
 
 
 async def reprice_lines(
