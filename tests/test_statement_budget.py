@@ -73,6 +73,33 @@ async def test_a_create_answers_without_reading_back_what_it_wrote(
     assert created["payments"] == []
 
 
+async def test_an_estimate_is_priced_before_its_number_and_answered_as_written(
+    alice: Api, statements: Statements
+) -> None:
+    customer = await alice.create_customer(company_name="Estimated Ltd")
+    await alice.get("/teams/current")  # warm: the key's last-use refresh is not counted
+    statements.sql.clear()
+    body = {
+        "customer_id": customer["id"],
+        "items": [
+            {"description": "Design", "quantity": 3, "unit_price": "150"},
+            {"description": "Build", "quantity": "2.5", "unit_price": "99.99", "tax_rate": 10},
+        ],
+    }
+    response = await alice.post("/estimates", body)
+    assert response.status_code == 201, response.text
+    heads = [s.lstrip().split(None, 1)[0].upper() for s in statements.sql]
+    numbered = heads.index("UPDATE")  # the team row: its lock is held until commit
+    # Under the lock only the estimate and its lines are written: no read, no DELETE.
+    assert set(heads[numbered + 1 :]) == {"INSERT"}, statements.sql
+    created = response.json()["data"]
+    fetched = (await alice.get(f"/estimates/{created['id']}")).json()["data"]
+    assert created == fetched  # the remembered lines and customer are what was stored
+    assert [line["description"] for line in created["items"]] == ["Design", "Build"]
+    assert created["customer"]["company_name"] == "Estimated Ltd"
+    assert (created["subtotal"], created["tax"], created["total"]) == (699.98, 25.0, 724.98)
+
+
 GRAPHQL_ONE = """
 query($id: ID!) { invoice(id: $id) { id invoiceNumber customer { id companyName }
     items { description quantity } } }

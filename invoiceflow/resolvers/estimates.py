@@ -9,11 +9,12 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Select, bindparam, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem
+from invoiceflow.models.sql import columns_of, lean_rows
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -23,7 +24,9 @@ from invoiceflow.resolvers.lines import (
     copied_totals,
     copy_lines,
     lines_by_document_ids,
+    price_lines,
     reprice_lines,
+    store_lines,
     write_lines,
 )
 from invoiceflow.resolvers.numbering import count_deleted, format_number, live_total, next_number
@@ -38,6 +41,7 @@ from invoiceflow.resolvers.validation import (
     parse,
     sent_fields,
 )
+from invoiceflow.resolvers.written import remember
 
 STATUSES = ("draft", "sent", "approved", "rejected", "converted")
 
@@ -160,7 +164,12 @@ async def get_estimate(
 
 
 async def create_estimate(*, session: AsyncSession, principal: Principal, data: Any) -> Estimate:
-    """A draft estimate with its lines, numbered EST-0001, EST-0002, ... per team."""
+    """A draft estimate with its lines, numbered EST-0001, EST-0002, ... per team.
+
+    As an invoice's create: everything is checked and priced before the number is taken (it
+    locks the team row until commit), the estimate is written once, with its totals, and
+    answered as the read-only row a read gives, with what was written (no reading back).
+    """
     require_writer(principal)
     payload = parse(EstimateCreate, data)
     customer = await invoices.customer_for(session, principal, payload.customer_id)
@@ -169,22 +178,39 @@ async def create_estimate(*, session: AsyncSession, principal: Principal, data: 
         raise ValidationFailed.on(
             "expiry_date", "The expiry date must not be before the issue date."
         )
+    currency = payload.currency or customer.currency
+    priced = await price_lines(session, principal, payload.items, currency)
     number = await next_number(session, team_id=principal.team_id, counter="estimate_seq")
-    estimate = Estimate(
-        team_id=principal.team_id,
-        customer_id=customer.id,  # type: ignore[arg-type]
-        number=number,
-        estimate_number=format_number("EST", number),
-        status="draft",
-        currency=payload.currency or customer.currency,
-        issue_date=issue_date,
-        expiry_date=payload.expiry_date,
-        notes=payload.notes,
+    now = utcnow()
+    values = {
+        "team_id": principal.team_id,
+        "customer_id": customer.id,
+        "number": number,
+        "estimate_number": format_number("EST", number),
+        "status": "draft",
+        "currency": currency,
+        "issue_date": issue_date,
+        "expiry_date": payload.expiry_date,
+        "notes": payload.notes,
+        "subtotal": priced.totals.subtotal,
+        "tax": priced.totals.tax,
+        "total": priced.totals.total,
+        "created_at": now,
+        "updated_at": now,
+    }
+    (estimate,) = await lean_rows(session, _insert_statement(), values)
+    lines = await store_lines(
+        session, EstimateItem, {"estimate_id": estimate.id}, priced, replace=False
     )
-    session.add(estimate)
-    await session.flush()
-    await _replace_items(session, principal, estimate, payload.items)
-    return estimate
+    assert customer.id is not None
+    remember(session, "customer", customer.id, customer)
+    remember(session, "estimate_items", estimate.id, lines)
+    return estimate  # a row with the model's attribute names
+
+
+@functools.cache
+def _insert_statement() -> Any:
+    return insert(Estimate).returning(*columns_of(Estimate))
 
 
 async def update_estimate(
