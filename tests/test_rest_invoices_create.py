@@ -344,3 +344,22 @@ async def test_a_viewer_cannot_create(alice: Api, viewer: Api) -> None:
     # then
     error(response, 403, "forbidden")
     assert data(await alice.get(LIST)) == []
+
+
+@pytest.mark.parametrize("path", ["/invoices", "/estimates"])
+async def test_many_lines_are_answered_in_the_order_sent(alice: Api, path: str) -> None:
+    """The lines are written in one statement and answered from it: each line's values
+    with it, in the order sent, as a read gives them afterwards."""
+    customer = await alice.create_customer()
+    lines = [
+        {"description": f"Line {n:02d}", "quantity": n + 1, "unit_price": f"{(37 * n) % 50}.25"}
+        for n in range(40)
+    ]
+    created = data(await alice.post(path, {"customer_id": customer["id"], "items": lines}), 201)
+    answered = [(x["description"], x["quantity"], x["unit_price"]) for x in created["items"]]
+    sent = [(x["description"], float(x["quantity"]), float(x["unit_price"])) for x in lines]
+    assert answered == sent
+    assert [x["amount"] for x in created["items"]] == [q * p for _d, q, p in sent]
+    ids = [x["id"] for x in created["items"]]
+    assert len(set(ids)) == 40
+    assert data(await alice.get(f"{path}/{created['id']}")) == created

@@ -14,7 +14,7 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Executable, Float, Integer, any_, bindparam, type_coerce
+from sqlalchemy import Executable, Float, Integer, any_, bindparam, insert, type_coerce
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
@@ -36,6 +36,25 @@ async def lean_rows(
     result = await (await session.connection()).execute(stmt, params)
     make = record_type(tuple(result.keys()))
     return [make(row) for row in result.all()]
+
+
+async def inserted(
+    session: AsyncSession,
+    model: Any,
+    rows: dict[str, Any] | list[dict[str, Any]],
+    columns: tuple[Any, ...],
+) -> list[Any]:
+    """Insert ``rows`` into ``model``'s table (several in one statement) and answer what was
+    stored as ``lean_rows`` would read ``columns`` of them, in the order of ``rows``. For rows
+    nothing later changes through the ORM: building a model and flushing it cost about as
+    much again as the statement (a new cache key each time)."""
+    return list(await lean_rows(session, _insert_statement(model, columns), rows))
+
+
+@functools.lru_cache(maxsize=32)
+def _insert_statement(model: Any, columns: tuple[Any, ...]) -> Any:
+    """Built once per table and columns answered."""
+    return insert(model).returning(*columns, sort_by_parameter_order=True)
 
 
 @functools.lru_cache(maxsize=128)

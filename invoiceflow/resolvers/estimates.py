@@ -9,12 +9,12 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Select, bindparam, insert, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem
-from invoiceflow.models.sql import columns_of, lean_rows
+from invoiceflow.models.sql import columns_of, inserted
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
@@ -44,6 +44,7 @@ from invoiceflow.resolvers.validation import (
 from invoiceflow.resolvers.written import remember
 
 STATUSES = ("draft", "sent", "approved", "rejected", "converted")
+ESTIMATE_COLUMNS = columns_of(Estimate)
 
 
 class EstimateCreate(Input):
@@ -198,7 +199,7 @@ async def create_estimate(*, session: AsyncSession, principal: Principal, data: 
         "created_at": now,
         "updated_at": now,
     }
-    (estimate,) = await lean_rows(session, _insert_statement(), values)
+    (estimate,) = await inserted(session, Estimate, values, ESTIMATE_COLUMNS)
     lines = await store_lines(
         session, EstimateItem, {"estimate_id": estimate.id}, priced, replace=False
     )
@@ -206,11 +207,6 @@ async def create_estimate(*, session: AsyncSession, principal: Principal, data: 
     remember(session, "customer", customer.id, customer)
     remember(session, "estimate_items", estimate.id, lines)
     return estimate  # a row with the model's attribute names
-
-
-@functools.cache
-def _insert_statement() -> Any:
-    return insert(Estimate).returning(*columns_of(Estimate))
 
 
 async def update_estimate(
