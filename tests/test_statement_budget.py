@@ -65,6 +65,8 @@ async def test_a_create_answers_without_reading_back_what_it_wrote(
     written = [s.lstrip().split(None, 1)[0].upper() for s in statements.sql]
     last_write = max(i for i, head in enumerate(written) if head in ("INSERT", "UPDATE"))
     assert written[last_write + 1 :] == [], statements.sql  # no SELECT after the lines' INSERT
+    lines = [s for s in statements.sql if s.lstrip().startswith("INSERT INTO invoice_items")]
+    assert len(lines) == 1, statements.sql  # both lines in one statement, on both databases
     created = response.json()["data"]
     fetched = (await alice.get(f"/invoices/{created['id']}")).json()["data"]
     assert created == fetched  # the remembered lines, customer and payments are what was stored
@@ -91,7 +93,7 @@ async def test_an_estimate_is_priced_before_its_number_and_answered_as_written(
     heads = [s.lstrip().split(None, 1)[0].upper() for s in statements.sql]
     numbered = heads.index("UPDATE")  # the team row: its lock is held until commit
     # Under the lock only the estimate and its lines are written: no read, no DELETE.
-    assert set(heads[numbered + 1 :]) == {"INSERT"}, statements.sql
+    assert heads[numbered + 1 :] == ["INSERT", "INSERT"], statements.sql  # estimate, lines
     created = response.json()["data"]
     fetched = (await alice.get(f"/estimates/{created['id']}")).json()["data"]
     assert created == fetched  # the remembered lines and customer are what was stored

@@ -45,16 +45,17 @@ async def inserted(
     columns: tuple[Any, ...],
 ) -> list[Any]:
     """Insert ``rows`` into ``model``'s table (several in one statement) and answer what was
-    stored as ``lean_rows`` would read ``columns`` of them, in the order of ``rows``. For rows
-    nothing later changes through the ORM: building a model and flushing it cost about as
-    much again as the statement (a new cache key each time)."""
+    stored as ``lean_rows`` would read ``columns`` of them, in the database's order (neither
+    database promises the order of the rows sent; asking SQLAlchemy for it makes it insert
+    them one by one on SQLite). For rows nothing later changes through the ORM: building a
+    model and flushing it cost about as much again as the statement."""
     return list(await lean_rows(session, _insert_statement(model, columns), rows))
 
 
 @functools.lru_cache(maxsize=32)
 def _insert_statement(model: Any, columns: tuple[Any, ...]) -> Any:
     """Built once per table and columns answered."""
-    return insert(model).returning(*columns, sort_by_parameter_order=True)
+    return insert(model).returning(*columns)
 
 
 @functools.lru_cache(maxsize=128)

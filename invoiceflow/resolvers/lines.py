@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -130,9 +131,14 @@ async def store_lines(
 async def _insert_lines(
     session: AsyncSession, item_type: type[LineItemBase], rows: list[dict[str, Any]]
 ) -> list[Any]:
-    """One INSERT for all ``rows``, answered as a read would: lines never change through
-    the ORM (reads are lean), and a model per line cost more than its statement."""
-    return await inserted(session, item_type, rows, columns_of(item_type)) if rows else []
+    """One INSERT for all ``rows``, answered as a read would (in order of position): lines
+    never change through the ORM (reads are lean), and a model per line cost more than its
+    statement."""
+    stored = await inserted(session, item_type, rows, columns_of(item_type)) if rows else []
+    return sorted(stored, key=_position)
+
+
+_position = operator.attrgetter("position")
 
 
 async def write_lines(
