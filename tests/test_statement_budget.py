@@ -47,8 +47,11 @@ async def test_graphql_list_costs_page_plus_selected_relations(
     assert count == KEY_LOOKUP + 1 + 1, statements.sql  # page (and customers), items
 
 
-async def test_a_create_answers_without_reading_back_what_it_wrote(
-    alice: Api, statements: Statements
+@pytest.mark.parametrize(
+    ("path", "table"), [("/invoices", "invoices"), ("/estimates", "estimates")]
+)
+async def test_a_document_is_priced_before_its_number_and_answered_as_written(
+    alice: Api, statements: Statements, path: str, table: str
 ) -> None:
     customer = await alice.create_customer(company_name="Written Ltd")
     await alice.get("/teams/current")  # warm: the key's last-use refresh is not counted
@@ -60,46 +63,23 @@ async def test_a_create_answers_without_reading_back_what_it_wrote(
             {"description": "Build", "quantity": "2.5", "unit_price": "99.99", "tax_rate": 10},
         ],
     }
-    response = await alice.post("/invoices", body)
-    assert response.status_code == 201, response.text
-    written = [s.lstrip().split(None, 1)[0].upper() for s in statements.sql]
-    last_write = max(i for i, head in enumerate(written) if head in ("INSERT", "UPDATE"))
-    assert written[last_write + 1 :] == [], statements.sql  # no SELECT after the lines' INSERT
-    lines = [s for s in statements.sql if s.lstrip().startswith("INSERT INTO invoice_items")]
-    assert len(lines) == 1, statements.sql  # both lines in one statement, on both databases
-    created = response.json()["data"]
-    fetched = (await alice.get(f"/invoices/{created['id']}")).json()["data"]
-    assert created == fetched  # the remembered lines, customer and payments are what was stored
-    assert [line["description"] for line in created["items"]] == ["Design", "Build"]
-    assert created["customer"]["company_name"] == "Written Ltd"
-    assert created["payments"] == []
-
-
-async def test_an_estimate_is_priced_before_its_number_and_answered_as_written(
-    alice: Api, statements: Statements
-) -> None:
-    customer = await alice.create_customer(company_name="Estimated Ltd")
-    await alice.get("/teams/current")  # warm: the key's last-use refresh is not counted
-    statements.sql.clear()
-    body = {
-        "customer_id": customer["id"],
-        "items": [
-            {"description": "Design", "quantity": 3, "unit_price": "150"},
-            {"description": "Build", "quantity": "2.5", "unit_price": "99.99", "tax_rate": 10},
-        ],
-    }
-    response = await alice.post("/estimates", body)
+    response = await alice.post(path, body)
     assert response.status_code == 201, response.text
     heads = [s.lstrip().split(None, 1)[0].upper() for s in statements.sql]
     numbered = heads.index("UPDATE")  # the team row: its lock is held until commit
-    # Under the lock only the estimate and its lines are written: no read, no DELETE.
-    assert heads[numbered + 1 :] == ["INSERT", "INSERT"], statements.sql  # estimate, lines
+    # Under the lock only the document and its lines (all in one statement, on both
+    # databases) are written: nothing read back, nothing deleted or updated afterwards.
+    after = [s.lstrip() for s in statements.sql[numbered + 1 :]]
+    assert len(after) == 2, statements.sql
+    assert after[0].startswith(f"INSERT INTO {table} "), statements.sql
+    assert after[1].startswith(f"INSERT INTO {table[:-1]}_items "), statements.sql
     created = response.json()["data"]
-    fetched = (await alice.get(f"/estimates/{created['id']}")).json()["data"]
-    assert created == fetched  # the remembered lines and customer are what was stored
+    fetched = (await alice.get(f"{path}/{created['id']}")).json()["data"]
+    assert created == fetched  # the remembered lines, customer (and payments) as stored
     assert [line["description"] for line in created["items"]] == ["Design", "Build"]
-    assert created["customer"]["company_name"] == "Estimated Ltd"
+    assert created["customer"]["company_name"] == "Written Ltd"
     assert (created["subtotal"], created["tax"], created["total"]) == (699.98, 25.0, 724.98)
+    assert created.get("payments", []) == []
 
 
 GRAPHQL_ONE = """
