@@ -11,13 +11,13 @@ from sqlalchemy.dialects.sqlite import aiosqlite as sqlite_aiosqlite
 
 from invoiceflow.app import Services
 from invoiceflow.auth import authenticate
-from invoiceflow.models import Invoice, InvoiceItem
+from invoiceflow.models import Invoice, InvoiceItem, sql
 from invoiceflow.models.sql import columns_of
 from invoiceflow.models.types import Money, StoredMoney
 from invoiceflow.resolvers.customers import customers_by_ids
 from invoiceflow.resolvers.invoices import INVOICE_COLUMNS, find_invoice, items_by_invoice_ids
 from invoiceflow.resolvers.payments import payments_by_customer_ids, payments_by_invoice_ids
-from tests.conftest import Api
+from tests.conftest import Api, Statements
 
 
 async def test_customers_by_ids_are_rows_of_the_callers_team(
@@ -129,3 +129,17 @@ def test_lean_money_columns_skip_the_quantize_only_where_the_column_keeps_its_sc
     assert str(quantity.type.result_processor(sqlite, None)(25000)) == "2.5000"
     assert isinstance(columns["total"].type, StoredMoney)
     assert type(columns["balance_due"].type) is Money
+
+
+async def test_a_create_builds_no_statement_of_its_own(alice: Api, statements: Statements) -> None:
+    """The INSERTs a create runs are built once (per table and columns answered): building
+    one cost about as much as running it."""
+    customer = await alice.create_customer()
+    await alice.create_invoice(customer["id"])  # the first create builds them
+    before = sql._insert_statement.cache_info()
+    statements.sql.clear()
+    await alice.create_invoice(customer["id"])
+    after = sql._insert_statement.cache_info()
+    inserts = sum(s.lstrip().startswith("INSERT") for s in statements.sql)
+    assert inserts == 2, statements.sql  # the invoice, its lines
+    assert (after.misses, after.hits) == (before.misses, before.hits + inserts)

@@ -69,10 +69,11 @@ def record_type(keys: tuple[str, ...]) -> Callable[[Iterable[Any]], tuple[Any, .
     return cast(Callable[[Iterable[Any]], tuple[Any, ...]], record._make)
 
 
+@functools.cache
 def columns_of(model: Any) -> tuple[Any, ...]:
     """Every column of ``model``'s table, to read its rows lean (named as its attributes).
     A money column is read as ``StoredMoney``: exact as stored, without a quantize per value
-    on PostgreSQL."""
+    on PostgreSQL. The same tuple each time: statements built once are cached by it."""
     return tuple(_read_as_stored(column) for column in model.__table__.columns)
 
 
