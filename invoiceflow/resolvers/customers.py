@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -25,7 +25,7 @@ from invoiceflow.models.sql import (
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.money import ZERO
-from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
+from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
 from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     NOT_BLANK,
@@ -93,13 +93,8 @@ def _list_statement(search: bool) -> Select[Any]:
     stmt = select(Customer).where(*live_in_team(Customer)).order_by(col(Customer.id).desc())
     if not search:
         return stmt
-    pattern: Any = bindparam("pattern")
     return stmt.where(
-        or_(
-            col(Customer.company_name).ilike(pattern, escape="\\"),
-            col(Customer.contact_name).ilike(pattern, escape="\\"),
-            col(Customer.email).ilike(pattern, escape="\\"),
-        )
+        matches_search(col(Customer.company_name), col(Customer.contact_name), col(Customer.email))
     )
 
 

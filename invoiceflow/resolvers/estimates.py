@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -30,7 +30,7 @@ from invoiceflow.resolvers.lines import (
     write_lines,
 )
 from invoiceflow.resolvers.numbering import count_deleted, format_number, live_total, next_number
-from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
+from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
 from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     Currency,
@@ -127,12 +127,11 @@ def _list_statement(by_status: bool, by_customer: bool, search: bool) -> Select[
     if by_customer:
         stmt = stmt.where(col(Estimate.customer_id) == bindparam("customer_id"))
     if search:
-        pattern: Any = bindparam("pattern")
         stmt = stmt.join(Customer, col(Customer.id) == col(Estimate.customer_id)).where(
-            or_(
-                col(Estimate.estimate_number).ilike(pattern, escape="\\"),
-                col(Customer.company_name).ilike(pattern, escape="\\"),
-                col(Customer.contact_name).ilike(pattern, escape="\\"),
+            matches_search(
+                col(Estimate.estimate_number),
+                col(Customer.company_name),
+                col(Customer.contact_name),
             )
         )
     return stmt

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Date, Select, bindparam, or_, select, union
+from sqlalchemy import Date, Select, bindparam, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -41,7 +41,13 @@ from invoiceflow.resolvers.numbering import (
     live_total,
     next_number_and_terms,
 )
-from invoiceflow.resolvers.pagination import Page, like_pattern, page_params, paginate
+from invoiceflow.resolvers.pagination import (
+    Page,
+    like_pattern,
+    matches_search,
+    page_params,
+    paginate,
+)
 from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     Currency,
@@ -211,7 +217,7 @@ def _list_statements(
         # every live invoice of the team: the count its writes keep
         total = None if status or by_customer else live_total("invoice_seq")
         return read.where(*filters).order_by(*ordering), None, total
-    matching = _matching(filters, bindparam("pattern"))
+    matching = _matching(filters)
     candidates: Any = matching
     if not sort:  # newest first: only the page's ids, taken from the matches, are read
         found = matching.subquery()
@@ -220,24 +226,19 @@ def _list_statements(
     return stmt, matching, None
 
 
-def _matching(filters: list[Any], pattern: Any) -> Any:
+def _matching(filters: list[Any]) -> Any:
     """Ids of the team's invoices (within ``filters``) whose number, or whose customer's
-    company or contact name, contains ``pattern``.
+    company or contact name, contains the search bound as ``pattern``.
 
     Written as a union rather than one OR over a join, so that each side can use its own
     index (on PostgreSQL, the trigram indexes of invoices and of customers, then the
     (team_id, customer_id) index), and counted as it stands: a search touches the rows that
     match, not the team's (1,000,000 invoices: 22 ms -> about 12 ms per page on PostgreSQL).
     """
-    by_number = select(col(Invoice.id)).where(
-        *filters, col(Invoice.invoice_number).ilike(pattern, escape="\\")
-    )
+    by_number = select(col(Invoice.id)).where(*filters, matches_search(col(Invoice.invoice_number)))
     customers = select(col(Customer.id)).where(
         col(Customer.team_id) == bindparam("team_id"),
-        or_(
-            col(Customer.company_name).ilike(pattern, escape="\\"),
-            col(Customer.contact_name).ilike(pattern, escape="\\"),
-        ),
+        matches_search(col(Customer.company_name), col(Customer.contact_name)),
     )
     by_customer = select(col(Invoice.id)).where(*filters, col(Invoice.customer_id).in_(customers))
     return union(by_number, by_customer)

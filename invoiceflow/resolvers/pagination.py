@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoiceflow.models.sql import lean_rows
@@ -119,6 +119,13 @@ def _page_statements(
     if rows:
         return window.add_columns(count_stmt.label("_total")), count_stmt
     return window.add_columns(count_stmt.scalar_subquery()), count_stmt
+
+
+def matches_search(*columns: Any) -> Any:
+    """Any of ``columns`` contains the search bound as ``pattern`` (a ``like_pattern``: the
+    escape character here is the one it escapes with), in any case."""
+    pattern: Any = bindparam("pattern")
+    return or_(*(column.ilike(pattern, escape="\\") for column in columns))
 
 
 def like_pattern(term: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, field_validator
-from sqlalchemy import BigInteger, Select, bindparam, cast, or_, select, update
+from sqlalchemy import BigInteger, Select, bindparam, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -16,7 +16,7 @@ from invoiceflow.models import Product, StockMovement
 from invoiceflow.models.sql import one_of
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
-from invoiceflow.resolvers.pagination import Page, like_pattern, paginate
+from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
 from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     MAX_INT,
@@ -122,13 +122,8 @@ def _list_statement(by_type: bool, by_active: bool, search: bool) -> Select[Any]
     if by_active:
         stmt = stmt.where(col(Product.active) == bindparam("active"))
     if search:
-        pattern: Any = bindparam("pattern")
         stmt = stmt.where(
-            or_(
-                col(Product.name).ilike(pattern, escape="\\"),
-                col(Product.sku).ilike(pattern, escape="\\"),
-                col(Product.description).ilike(pattern, escape="\\"),
-            )
+            matches_search(col(Product.name), col(Product.sku), col(Product.description))
         )
     return stmt
 
