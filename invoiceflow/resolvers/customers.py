@@ -26,7 +26,7 @@ from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.money import ZERO
 from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
-from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
+from invoiceflow.resolvers.principal import Principal, in_team, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     NOT_BLANK,
     Currency,
@@ -244,7 +244,7 @@ def remember_joined_customers(session: AsyncSession, rows: Sequence[Any]) -> Non
 def _customers_statement(postgres: bool, columns: tuple[str, ...] | None) -> Select[Any]:
     """Built once per database kind and columns read; bound with ``team_id`` and ``ids``."""
     return select(*pick_columns(CUSTOMER_COLUMNS, columns, "id")).where(
-        col(Customer.team_id) == bindparam("team_id"),
+        in_team(Customer),
         one_of_bound(col(Customer.id), "ids", postgres=postgres),
     )
 

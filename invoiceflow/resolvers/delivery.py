@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -20,7 +20,7 @@ from invoiceflow.resolvers import documents, invoices
 from invoiceflow.resolvers.effects import Attachment, CheckoutRequest, Effects, Mail
 from invoiceflow.resolvers.errors import InvalidState, UpstreamError, ValidationFailed
 from invoiceflow.resolvers.money import to_minor_units
-from invoiceflow.resolvers.principal import Principal, require_writer
+from invoiceflow.resolvers.principal import Principal, in_team, require_writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +188,7 @@ def _emails_statement(postgres: bool) -> Select[EmailDelivery]:
     return (
         select(EmailDelivery)
         .where(
-            col(EmailDelivery.team_id) == bindparam("team_id"),
+            in_team(EmailDelivery),
             one_of_bound(col(EmailDelivery.invoice_id), "ids", postgres=postgres),
         )
         .order_by(col(EmailDelivery.id).desc())

@@ -48,7 +48,7 @@ from invoiceflow.resolvers.pagination import (
     page_params,
     paginate,
 )
-from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
+from invoiceflow.resolvers.principal import Principal, in_team, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     Currency,
     Input,
@@ -237,7 +237,7 @@ def _matching(filters: list[Any]) -> Any:
     """
     by_number = select(col(Invoice.id)).where(*filters, matches_search(col(Invoice.invoice_number)))
     customers = select(col(Customer.id)).where(
-        col(Customer.team_id) == bindparam("team_id"),
+        in_team(Customer),
         matches_search(col(Customer.company_name), col(Customer.contact_name)),
     )
     by_customer = select(col(Invoice.id)).where(*filters, col(Invoice.customer_id).in_(customers))
@@ -558,6 +558,6 @@ async def invoices_by_ids(
 @functools.cache
 def _by_ids_statement(postgres: bool) -> Select[Invoice]:
     return select(Invoice).where(
-        col(Invoice.team_id) == bindparam("team_id"),
+        in_team(Invoice),
         one_of_bound(col(Invoice.id), "ids", postgres=postgres),
     )

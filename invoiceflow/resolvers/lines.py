@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import Field
-from sqlalchemy import Select, bindparam, delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -32,7 +32,7 @@ from invoiceflow.resolvers.money import (
     document_totals,
     line_totals,
 )
-from invoiceflow.resolvers.principal import Principal, live_in_team
+from invoiceflow.resolvers.principal import Principal, in_team, live_in_team
 from invoiceflow.resolvers.validation import NOT_BLANK, Input, Int, Price, Quantity, TaxRate
 
 ItemT = TypeVar("ItemT", bound=LineItemBase)
@@ -196,7 +196,7 @@ def _lines_statement(
         select(*pick_columns(columns_of(item_type), columns, "id", key))
         .join(document_type, col(document_type.id) == parent)
         .where(
-            col(document_type.team_id) == bindparam("team_id"),
+            in_team(document_type),
             one_of_bound(parent, "ids", postgres=postgres),
         )
         .order_by(parent, col(item_type.position))

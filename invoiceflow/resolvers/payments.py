@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -21,7 +21,7 @@ from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, ValidationFailed
 from invoiceflow.resolvers.money import ZERO, from_minor_units, to_cents
-from invoiceflow.resolvers.principal import Principal, require_writer
+from invoiceflow.resolvers.principal import Principal, in_team, require_writer
 from invoiceflow.resolvers.validation import Amount, Input, IsoDate, parse
 
 log = logging.getLogger("invoiceflow.payments")
@@ -123,7 +123,7 @@ def _by_invoice_ids_statement(postgres: bool) -> Select[Any]:
     return (
         select(*PAYMENT_COLUMNS)
         .where(
-            col(Payment.team_id) == bindparam("team_id"),
+            in_team(Payment),
             one_of_bound(col(Payment.invoice_id), "ids", postgres=postgres),
         )
         .order_by(col(Payment.id).desc())
@@ -149,7 +149,7 @@ def _by_customer_ids_statement(postgres: bool) -> Select[Any]:
         select(*PAYMENT_COLUMNS, col(Invoice.customer_id).label("payer_id"))
         .join(Invoice, col(Invoice.id) == col(Payment.invoice_id))
         .where(
-            col(Payment.team_id) == bindparam("team_id"),
+            in_team(Payment),
             one_of_bound(col(Invoice.customer_id), "ids", postgres=postgres),
         )
         .order_by(col(Payment.id).desc())

@@ -43,7 +43,12 @@ def require_admin(principal: Principal) -> None:
         raise Forbidden("Only the team's owner or an admin can change its settings.")
 
 
-def live_in_team(model: Any) -> list[Any]:
+def in_team(model: Any) -> Any:
     """The tenant filter of a statement built once: ``model``'s rows of the team bound as
-    ``team_id`` (the caller's, per request) that are not deleted."""
-    return [col(model.team_id) == bindparam("team_id"), col(model.deleted_at).is_(None)]
+    ``team_id`` (the caller's, per request)."""
+    return col(model.team_id) == bindparam("team_id")
+
+
+def live_in_team(model: Any) -> list[Any]:
+    """``in_team``, and not deleted."""
+    return [in_team(model), col(model.deleted_at).is_(None)]
