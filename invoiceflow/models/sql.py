@@ -1,7 +1,7 @@
 """``column IN (ids)`` with the ids bound as one value on PostgreSQL; lean reads.
 
 SQLAlchemy's ``in_()`` binds one parameter per id and expands them when the statement runs,
-which for a loader's 100 ids costs about 0.5 ms per statement. On PostgreSQL ``one_of``
+which for a loader's 100 ids costs about 0.5 ms per statement. On PostgreSQL ``one_of_bound``
 binds the list once, ``column = ANY($1)`` with an integer array, which the planner treats
 like an IN list. On SQLite it stays ``in_()``: the JSON-array form (``IN (SELECT value FROM
 json_each(?))``) made SQLite's planner scan the team's rows instead of probing the key.
@@ -137,18 +137,9 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.bind.dialect.name == "postgresql"
 
 
-def one_of_bound(
-    column: Any, name: str | None, *, postgres: bool, values: list[int] | None = None
-) -> Any:
+def one_of_bound(column: Any, name: str, *, postgres: bool) -> Any:
     """``column`` is one of the integers bound as ``name`` when the statement runs: for a
-    statement built once per database kind and run with each request's ids. ``values``
-    binds them now instead (an anonymous parameter when ``name`` is None)."""
+    statement built once per database kind and run with each request's ids."""
     if postgres:
-        return column == any_(bindparam(name, values, type_=postgresql.ARRAY(Integer())))
-    return column.in_(bindparam(name, values, expanding=True))
-
-
-def one_of(session: AsyncSession, column: Any, ids: Iterable[int]) -> Any:
-    """``column`` is one of ``ids`` (integers), in the form the session's database prefers."""
-    values = [int(i) for i in ids]
-    return one_of_bound(column, None, postgres=is_postgres(session), values=values)
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer())))
+    return column.in_(bindparam(name, expanding=True))

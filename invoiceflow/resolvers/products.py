@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Product, StockMovement
-from invoiceflow.models.sql import one_of
+from invoiceflow.models.sql import is_postgres, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
-from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
+from invoiceflow.resolvers.principal import Principal, in_team, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     MAX_INT,
     NOT_BLANK,
@@ -266,26 +266,40 @@ async def products_by_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[Product | None]:
     """Products by id, deleted ones included (old lines still name them)."""
-    stmt = select(Product).where(
-        col(Product.team_id) == principal.team_id, one_of(session, col(Product.id), ids)
-    )
-    found = {p.id: p for p in (await session.execute(stmt)).scalars()}
+    stmt = _by_ids_statement(is_postgres(session))
+    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    found = {p.id: p for p in (await session.execute(stmt, params)).scalars()}
     return [found.get(i) for i in ids]
+
+
+@functools.cache
+def _by_ids_statement(postgres: bool) -> Select[Product]:
+    """Built once per database kind; bound with ``team_id`` and ``ids``."""
+    return select(Product).where(
+        in_team(Product), one_of_bound(col(Product.id), "ids", postgres=postgres)
+    )
 
 
 async def movements_by_product_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int]
 ) -> list[list[StockMovement]]:
     """Each product's stock movements, newest first."""
-    stmt = (
+    stmt = _movements_statement(is_postgres(session))
+    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    grouped: dict[int, list[StockMovement]] = defaultdict(list)
+    for movement in (await session.execute(stmt, params)).scalars():
+        grouped[movement.product_id].append(movement)
+    return [grouped.get(i, []) for i in ids]
+
+
+@functools.cache
+def _movements_statement(postgres: bool) -> Select[StockMovement]:
+    """Built once per database kind; bound with ``team_id`` and ``ids``."""
+    return (
         select(StockMovement)
         .where(
-            col(StockMovement.team_id) == principal.team_id,
-            one_of(session, col(StockMovement.product_id), ids),
+            in_team(StockMovement),
+            one_of_bound(col(StockMovement.product_id), "ids", postgres=postgres),
         )
         .order_by(col(StockMovement.id).desc())
     )
-    grouped: dict[int, list[StockMovement]] = defaultdict(list)
-    for movement in (await session.execute(stmt)).scalars():
-        grouped[movement.product_id].append(movement)
-    return [grouped.get(i, []) for i in ids]
