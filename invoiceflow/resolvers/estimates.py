@@ -24,6 +24,7 @@ from invoiceflow.resolvers.lines import (
     copied_totals,
     copy_lines,
     lines_by_document_ids,
+    new_draft,
     price_lines,
     reprice_lines,
     store_lines,
@@ -181,28 +182,24 @@ async def create_estimate(*, session: AsyncSession, principal: Principal, data: 
     currency = payload.currency or customer.currency
     priced = await price_lines(session, principal, payload.items, currency)
     number = await next_number(session, team_id=principal.team_id, counter="estimate_seq")
-    now = utcnow()
-    values = {
-        "team_id": principal.team_id,
-        "customer_id": customer.id,
-        "number": number,
+    assert customer.id is not None
+    values = new_draft(
+        principal,
+        customer_id=customer.id,
+        number=number,
+        currency=currency,
+        issue_date=issue_date,
+        notes=payload.notes,
+        totals=priced.totals,
+    )
+    values |= {
         "estimate_number": format_number("EST", number),
-        "status": "draft",
-        "currency": currency,
-        "issue_date": issue_date,
         "expiry_date": payload.expiry_date,
-        "notes": payload.notes,
-        "subtotal": priced.totals.subtotal,
-        "tax": priced.totals.tax,
-        "total": priced.totals.total,
-        "created_at": now,
-        "updated_at": now,
     }
     (estimate,) = await inserted(session, Estimate, values, ESTIMATE_COLUMNS)
     lines = await store_lines(
         session, EstimateItem, {"estimate_id": estimate.id}, priced, replace=False
     )
-    assert customer.id is not None
     remember(session, "customer", customer.id, customer)
     remember(session, "estimate_items", estimate.id, lines)
     return estimate  # a row with the model's attribute names

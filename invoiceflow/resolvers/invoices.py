@@ -29,6 +29,7 @@ from invoiceflow.resolvers.lines import (
     MAX_LINES,
     LineItemInput,
     lines_by_document_ids,
+    new_draft,
     price_lines,
     reprice_lines,
     store_lines,
@@ -376,8 +377,8 @@ async def open_invoice(
     issue_date: date,
     due_date: date | None,
     notes: str | None,
+    totals: DocumentTotals,
     estimate_id: int | None = None,
-    totals: DocumentTotals | None = None,
 ) -> Invoice:
     """A new numbered draft invoice (due after the team's payment terms unless ``due_date``
     says otherwise) with ``totals`` (its lines' sums, known before it is written).
@@ -389,25 +390,20 @@ async def open_invoice(
     number, terms = await next_number_and_terms(
         session, team_id=principal.team_id, counter="invoice_seq"
     )
-    totals = totals or DocumentTotals(subtotal=ZERO, tax=ZERO, total=ZERO)
-    now = utcnow()
-    values = {
-        "team_id": principal.team_id,
-        "customer_id": customer.id,
-        "number": number,
+    values = new_draft(
+        principal,
+        customer_id=customer.id,
+        number=number,
+        currency=currency,
+        issue_date=issue_date,
+        notes=notes,
+        totals=totals,
+    )
+    values |= {
         "invoice_number": format_number("INV", number),
-        "status": "draft",
-        "currency": currency,
-        "issue_date": issue_date,
         "due_date": due_date or issue_date + timedelta(days=terms),
-        "notes": notes,
         "estimate_id": estimate_id,
-        "subtotal": totals.subtotal,
-        "tax": totals.tax,
-        "total": totals.total,
         "amount_paid": ZERO,
-        "created_at": now,
-        "updated_at": now,
     }
     (invoice,) = await inserted(session, Invoice, values, INVOICE_COLUMNS)
     return invoice  # a row with the model's attribute names

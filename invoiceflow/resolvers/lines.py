@@ -1,4 +1,5 @@
-"""Document lines (invoices and estimates): input, product defaults, totals."""
+"""Documents (invoices and estimates): their lines (input, product defaults, totals), and
+what a new one is written with."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import Field
@@ -23,6 +25,7 @@ from invoiceflow.models.sql import (
     one_of_bound,
     pick_columns,
 )
+from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import ValidationFailed
 from invoiceflow.resolvers.money import (
     MAX_LINE_AMOUNT,
@@ -109,6 +112,35 @@ async def price_lines(
     if errors:
         raise ValidationFailed(errors)
     return PricedLines(values=values, totals=document_totals(sums))
+
+
+def new_draft(
+    principal: Principal,
+    *,
+    customer_id: int,
+    number: int,
+    currency: str,
+    issue_date: date,
+    notes: str | None,
+    totals: DocumentTotals,
+) -> dict[str, Any]:
+    """The columns a new document of the caller's team starts with: a draft with ``number``
+    and the totals of its lines (the caller adds its kind's own columns)."""
+    now = utcnow()
+    return {
+        "team_id": principal.team_id,
+        "customer_id": customer_id,
+        "number": number,
+        "status": "draft",
+        "currency": currency,
+        "issue_date": issue_date,
+        "notes": notes,
+        "subtotal": totals.subtotal,
+        "tax": totals.tax,
+        "total": totals.total,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 async def store_lines(
