@@ -99,29 +99,34 @@ def _list_statement(search: bool) -> Select[Any]:
 
 
 async def find_customer(
-    *, session: AsyncSession, principal: Principal, customer_id: int, lean: bool = False
+    *, session: AsyncSession, principal: Principal, customer_id: int, for_update: bool = False
 ) -> Customer | None:
     """The team's live customer with this id, or None (another team's id included).
-    ``lean``: as a read-only row with the model's attribute names, for a caller that only
-    reads it (a new invoice's customer)."""
+
+    ``for_update``: the model, its row locked until commit, for a change to write through.
+    Otherwise a read-only row with the model's attribute names (as ``find_invoice``)."""
     params = {"team_id": principal.team_id, "customer_id": customer_id}
-    if lean:
-        found = await lean_rows(session, _find_statement(lean=True), params)
-        return found[0] if found else None
-    return (await session.execute(_find_statement(lean=False), params)).scalar_one_or_none()
+    if for_update:
+        locked = _find_statement(for_update=True)
+        return (await session.execute(locked, params)).scalar_one_or_none()
+    found = await lean_rows(session, _find_statement(for_update=False), params)
+    return found[0] if found else None
 
 
 @functools.cache
-def _find_statement(*, lean: bool) -> Select[Any]:
+def _find_statement(*, for_update: bool) -> Select[Any]:
     """Built once: bound with ``team_id`` and ``customer_id``."""
-    read = select(*CUSTOMER_COLUMNS) if lean else select(Customer)
+    read = select(Customer).with_for_update() if for_update else select(*CUSTOMER_COLUMNS)
     return read.where(*live_in_team(Customer), col(Customer.id) == bindparam("customer_id"))
 
 
 async def get_customer(
-    *, session: AsyncSession, principal: Principal, customer_id: int
+    *, session: AsyncSession, principal: Principal, customer_id: int, for_update: bool = False
 ) -> Customer:
-    customer = await find_customer(session=session, principal=principal, customer_id=customer_id)
+    """``find_customer``, or NotFound."""
+    customer = await find_customer(
+        session=session, principal=principal, customer_id=customer_id, for_update=for_update
+    )
     if customer is None:
         raise NotFound("Customer not found.")
     return customer
@@ -146,7 +151,9 @@ async def update_customer(
 ) -> Customer:
     """Change only the fields sent."""
     require_writer(principal)
-    customer = await get_customer(session=session, principal=principal, customer_id=customer_id)
+    customer = await get_customer(
+        session=session, principal=principal, customer_id=customer_id, for_update=True
+    )
     changes = sent_fields(parse(CustomerUpdate, data))
     if "company_name" in changes and changes["company_name"] is None:
         raise ValidationFailed.on("company_name", "The company_name field is required.")
@@ -164,7 +171,9 @@ async def delete_customer(
 ) -> Customer:
     """Soft delete, refused while the customer has an unpaid invoice."""
     require_writer(principal)
-    customer = await get_customer(session=session, principal=principal, customer_id=customer_id)
+    customer = await get_customer(
+        session=session, principal=principal, customer_id=customer_id, for_update=True
+    )
     unpaid = await session.scalar(
         select(func.count())
         .select_from(Invoice)

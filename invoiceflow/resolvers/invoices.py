@@ -502,7 +502,7 @@ def _transition(invoice: Invoice, target: str) -> None:
 async def customer_for(session: AsyncSession, principal: Principal, customer_id: int) -> Customer:
     """The team's live customer a document names (read-only: a document only reads it)."""
     customer = await customers.find_customer(
-        session=session, principal=principal, customer_id=customer_id, lean=True
+        session=session, principal=principal, customer_id=customer_id
     )
     if customer is None:
         raise ValidationFailed.on("customer_id", "No such customer in this team.")
