@@ -189,7 +189,7 @@ _NEVER_AWAITABLE: frozenset[type] = frozenset(
 )
 
 
-def gather_with_cancel_of(values: Any) -> Awaitable[list[Any]]:
+def _gather_async_work(values: Any) -> Awaitable[list[Any]]:
     """graphql-core's ``gather_async_work``, which does not need its context."""
     return gather_with_cancel(*values)
 
@@ -211,7 +211,7 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # until a garbage collection (one every 12 or so GraphQL lists, 3.7-6.7 ms each).
         # Through a weak reference the whole request is freed when its answer is.
         self.async_helpers = GraphQLResolveInfoHelpers(
-            gather=gather_with_cancel_of, track=_track_on(weakref.ref(self))
+            gather=_gather_async_work, track=_track_on(weakref.ref(self))
         )
         generic = self.is_awaitable
 
