@@ -38,6 +38,15 @@ async def lean_rows(
     return [make(row) for row in result.all()]
 
 
+def grouped_by(ids: Sequence[int], rows: Iterable[Any], key: str) -> list[list[Any]]:
+    """A loader's answer: for each of ``ids``, the ``rows`` whose ``key`` it is, in their
+    order (an empty list for an id no row names)."""
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(getattr(row, key), []).append(row)
+    return [grouped.get(i, []) for i in ids]
+
+
 async def inserted(
     session: AsyncSession,
     model: Any,

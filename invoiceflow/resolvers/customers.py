@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -16,6 +15,7 @@ from sqlmodel import col
 from invoiceflow.models import Customer, Invoice, Team
 from invoiceflow.models.sql import (
     columns_of,
+    grouped_by,
     is_postgres,
     lean_rows,
     one_of_bound,
@@ -289,10 +289,7 @@ async def invoices_by_customer_ids(
     """Each customer's live invoices, newest first (the ``limit`` newest when given)."""
     stmt = _invoices_statement(is_postgres(session), limit)
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
-    grouped: dict[int, list[Invoice]] = defaultdict(list)
-    for invoice in (await session.execute(stmt, params)).scalars():
-        grouped[invoice.customer_id].append(invoice)
-    return [grouped.get(i, []) for i in ids]
+    return grouped_by(ids, (await session.execute(stmt, params)).scalars(), "customer_id")
 
 
 @functools.lru_cache(maxsize=16)

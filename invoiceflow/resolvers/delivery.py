@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import html
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, EmailDelivery, Invoice, Team
-from invoiceflow.models.sql import is_postgres, one_of_bound
+from invoiceflow.models.sql import grouped_by, is_postgres, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.pdf import money
 from invoiceflow.resolvers import documents, invoices
@@ -176,10 +175,7 @@ async def emails_by_invoice_ids(
     """Each invoice's delivery attempts, newest first."""
     stmt = _emails_statement(is_postgres(session))
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
-    grouped: dict[int, list[EmailDelivery]] = defaultdict(list)
-    for row in (await session.execute(stmt, params)).scalars():
-        grouped[row.invoice_id].append(row)
-    return [grouped.get(i, []) for i in ids]
+    return grouped_by(ids, (await session.execute(stmt, params)).scalars(), "invoice_id")
 
 
 @functools.cache

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +18,7 @@ from sqlmodel import SQLModel, col
 from invoiceflow.models import LineItemBase, Product
 from invoiceflow.models.sql import (
     columns_of,
+    grouped_by,
     inserted,
     is_postgres,
     lean_rows,
@@ -211,10 +211,7 @@ async def lines_by_document_ids(
     """
     stmt = _lines_statement(document_type, item_type, key, is_postgres(session), columns)
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for line in await lean_rows(session, stmt, params):
-        grouped[getattr(line, key)].append(line)
-    return [grouped.get(i, []) for i in ids]
+    return grouped_by(ids, await lean_rows(session, stmt, params), key)
 
 
 @functools.lru_cache(maxsize=256)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Invoice, Payment
-from invoiceflow.models.sql import columns_of, is_postgres, lean_rows, one_of_bound
+from invoiceflow.models.sql import columns_of, grouped_by, is_postgres, lean_rows, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, ValidationFailed
@@ -112,10 +111,7 @@ async def payments_by_invoice_ids(
 ) -> list[list[Payment]]:
     stmt = _by_invoice_ids_statement(is_postgres(session))
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
-    grouped: dict[int, list[Payment]] = defaultdict(list)
-    for payment in await lean_rows(session, stmt, params):
-        grouped[payment.invoice_id].append(payment)
-    return [grouped.get(i, []) for i in ids]
+    return grouped_by(ids, await lean_rows(session, stmt, params), "invoice_id")
 
 
 @functools.cache
@@ -137,10 +133,7 @@ async def payments_by_customer_ids(
     (deleted invoices' payments included)."""
     stmt = _by_customer_ids_statement(is_postgres(session))
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
-    grouped: dict[int, list[Payment]] = defaultdict(list)
-    for payment in await lean_rows(session, stmt, params):
-        grouped[payment.payer_id].append(payment)
-    return [grouped.get(i, []) for i in ids]
+    return grouped_by(ids, await lean_rows(session, stmt, params), "payer_id")
 
 
 @functools.cache

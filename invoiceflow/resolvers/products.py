@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Product, StockMovement
-from invoiceflow.models.sql import is_postgres, one_of_bound
+from invoiceflow.models.sql import grouped_by, is_postgres, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
@@ -286,10 +285,7 @@ async def movements_by_product_ids(
     """Each product's stock movements, newest first."""
     stmt = _movements_statement(is_postgres(session))
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
-    grouped: dict[int, list[StockMovement]] = defaultdict(list)
-    for movement in (await session.execute(stmt, params)).scalars():
-        grouped[movement.product_id].append(movement)
-    return [grouped.get(i, []) for i in ids]
+    return grouped_by(ids, (await session.execute(stmt, params)).scalars(), "product_id")
 
 
 @functools.cache
