@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import ApiKey, Membership, User
+from invoiceflow.models.sql import lean_rows
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.api_keys import KEY_PREFIX, hash_key
 from invoiceflow.resolvers.errors import Unauthenticated
@@ -57,11 +58,10 @@ _BY_HASH = (
 async def authenticate(session: AsyncSession, authorization: str | None) -> Principal:
     """Resolve the key by its hash (never by comparing plain keys) to a principal."""
     digest = hash_key(bearer_token(authorization))
-    connection = await session.connection()  # Core: the columns need no ORM
-    row = (await connection.execute(_BY_HASH, {"digest": digest})).first()
-    if row is None:
+    found = await lean_rows(session, _BY_HASH, {"digest": digest})  # the columns need no ORM
+    if not found:
         raise Unauthenticated("This API key is unknown or has been revoked.")
-    key_id, last_used_at, user_id, team_id, role, is_owner = row
+    key_id, last_used_at, user_id, team_id, role, is_owner = found[0]
     assert user_id is not None  # a primary key, from an inner join
     return Principal(
         user_id=user_id,

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from invoiceflow.models import driver_reads
 from invoiceflow.models.types import Money, StoredMoney
 
 
@@ -33,8 +34,20 @@ async def lean_rows(
     flushes first, as ``session.execute`` would, when it holds unwritten changes."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
-    result = await (await session.connection()).execute(stmt, params)
-    make = record_type(tuple(result.keys()))
+    connection = await session.connection()
+    sync = connection.sync_connection
+    assert sync is not None  # a session's connection is always begun
+    if driver_reads.eligible(stmt, params, sync):
+        plan = driver_reads.PLANS.get(stmt)
+        if isinstance(plan, driver_reads.Plan):  # see models/driver_reads.py
+            return await driver_reads.fetch(plan, sync, cast(dict[str, Any] | None, params))
+        result = await connection.execute(stmt, params)
+        make = record_type(tuple(result.keys()))
+        if plan != driver_reads.NOT_PLANNED:
+            driver_reads.PLANS.learn(stmt, result, make)
+    else:
+        result = await connection.execute(stmt, params)
+        make = record_type(tuple(result.keys()))
     return [make(row) for row in result.all()]
 
 
