@@ -36,7 +36,7 @@ from invoiceflow.resolvers.validation import (
     parse,
     sent_fields,
 )
-from invoiceflow.resolvers.written import remember
+from invoiceflow.resolvers.written import remembered
 
 # Statuses that count towards what a customer has been invoiced, and that block deletion.
 INVOICED_STATUSES = ("sent", "partial", "paid")
@@ -244,9 +244,11 @@ def remember_joined_customers(session: AsyncSession, rows: Sequence[Any]) -> Non
     while end < len(fields) and fields[end].startswith(_JOINED_PREFIX):
         end += 1
     make = record_type(tuple(name.removeprefix(_JOINED_PREFIX) for name in fields[start:end]))
+    known = remembered(session, "customer")
     for row in rows:
-        if row[start] is not None:  # no customer of this team: the loader says so itself
-            remember(session, "customer", row[start], make(row[start:end]))
+        key = row[start]  # None: no customer of this team (the loader says so itself)
+        if key is not None and key not in known:  # a page shows a customer many times
+            known[key] = make(row[start:end])
 
 
 @functools.lru_cache(maxsize=256)

@@ -20,7 +20,13 @@ _KEY = "invoiceflow.written"
 
 def remember(session: AsyncSession, loader: str, key: int, value: Any) -> None:
     """``loader`` (a name of ``Loaders``) is to answer ``value`` for ``key``."""
-    session.info.setdefault(_KEY, {}).setdefault(loader, {})[key] = value
+    remembered(session, loader)[key] = value
+
+
+def remembered(session: AsyncSession, loader: str) -> dict[int, Any]:
+    """What ``loader`` is to answer, by key, to add to: for a caller remembering many."""
+    known: dict[int, Any] = session.info.setdefault(_KEY, {}).setdefault(loader, {})
+    return known
 
 
 def written(session: AsyncSession, loader: str) -> dict[int, Any]:

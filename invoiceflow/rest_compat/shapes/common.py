@@ -49,7 +49,7 @@ def customer_ref(customer: Customer | None, *, full: bool = False) -> CustomerRe
     if customer is None:
         return None
     assert customer.id is not None
-    ref = CustomerRef(id=customer.id, name=customer.company_name)
+    ref: CustomerRef = {"id": customer.id, "name": customer.company_name}  # a list makes 100
     if full:
         ref["company_name"] = customer.company_name
         ref["contact_name"] = customer.contact_name
