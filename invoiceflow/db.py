@@ -112,6 +112,9 @@ class Database:
     # order, rather than in SQLite's busy handler, which sleeps and retries (a create's p99
     # under 32 connections was 3 s). None on PostgreSQL, where rows lock, not the database.
     writer_turn: asyncio.Lock | None = None
+    # Reads run in autocommit (PostgreSQL): each statement is its own transaction, so a
+    # read session has nothing left to commit when it ends.
+    reads_autocommit: bool = False
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 5.0, pool_size: int | None = None) -> Database:
@@ -134,6 +137,7 @@ class Database:
             read_sessions=async_sessionmaker(reader, **options),
             write_sessions=async_sessionmaker(writer, **options),
             writer_turn=asyncio.Lock() if is_sqlite(url) else None,
+            reads_autocommit=not is_sqlite(url),
         )
 
     async def dispose(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlmodel import col
 
 from invoiceflow.app import Services
@@ -152,3 +152,30 @@ async def test_writes_run_in_a_transaction_and_reads_where_it_gives_a_snapshot(
         # takes a snapshot per statement either way: reads run in autocommit, no BEGIN/COMMIT.
         assert await _in_transaction(session) is (backend == "sqlite")
         await session.rollback()
+
+
+async def test_a_read_ends_without_a_commit_where_reads_autocommit(
+    services: Services, alice: Api
+) -> None:
+    """PostgreSQL reads run in autocommit: a read request's session has nothing to commit
+    (its end spares the commit's bookkeeping); a write request still commits its work."""
+    customer = await alice.create_customer()  # (and the key's first use recorded)
+    commits: list[object] = []
+    engine = services.db.engine.sync_engine
+
+    def commit(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(engine, "commit", commit)
+    try:
+        assert (await alice.get(f"/customers/{customer['id']}")).status_code == 200
+        listed = await alice.graphql("{ invoices { items { id } } }")
+        assert listed["data"]["invoices"]["items"] == []
+        read = len(commits)
+        changed = await alice.patch(f"/customers/{customer['id']}", {"company_name": "New"})
+        assert changed.status_code == 200
+        written = len(commits) - read
+    finally:
+        event.remove(engine, "commit", commit)
+    assert (read, written) == ((0, 1) if services.db.reads_autocommit else (2, 1))
+    assert services.db.reads_autocommit == (services.db.engine.dialect.name == "postgresql")
