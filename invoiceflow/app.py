@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from invoiceflow import graphiql
+from invoiceflow.admission import Admission
 from invoiceflow.db import Database
 from invoiceflow.http import RequestLogMiddleware, json_response
 from invoiceflow.mailer import SmtpMailer
@@ -55,9 +56,11 @@ class Services:
     db: Database
     limiter: RateLimiter
     effects: Effects = field(init=False)
+    admission: Admission = field(init=False)
 
     def __post_init__(self) -> None:
         settings = self.settings
+        self.admission = Admission(settings.concurrent_requests, settings.db_timeout)
         self.effects = Effects(
             mailer=SmtpMailer(settings.smtp_url, settings.mail_from),
             payments=StripeGateway(settings.stripe_api_key, settings.stripe_api_base),

@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
+from invoiceflow.admission import step_out
 from invoiceflow.resolvers.effects import Mail
 from invoiceflow.resolvers.errors import UpstreamError
 
@@ -44,6 +45,7 @@ class SmtpMailer:
             log.info("mail not sent (no SMTP configured): to=%s subject=%r", mail.to, mail.subject)
             return "logged"
         url = self.url
+        step_out()  # a mail server may take seconds: the next request need not wait for it
         try:
             await aiosmtplib.send(
                 self.message(mail),

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     # connection is a thread contending for this process's one interpreter lock (measured:
     # 20 connections served a list at 104 req/s, 2 at 170), and 20 on PostgreSQL.
     db_pool_size: int | None = Field(default=None, ge=1, le=200)
+    # Requests at work at once per worker; the others wait their turn in order of arrival
+    # (invoiceflow/admission.py: a few at a time keep the CPU's caches warm).
+    concurrent_requests: int = Field(default=8, ge=1, le=1000)
     log_level: str = "INFO"
     # GraphiQL at GET /graphql in a browser, and schema introspection: both off in production
     # if you prefer not to publish the schema.

@@ -7,6 +7,7 @@ import logging
 
 import stripe
 
+from invoiceflow.admission import step_out
 from invoiceflow.resolvers.effects import CheckoutRequest
 from invoiceflow.resolvers.errors import UpstreamError
 
@@ -40,6 +41,7 @@ class StripeGateway:
         return self._client
 
     async def checkout_url(self, request: CheckoutRequest) -> str:
+        step_out()  # Stripe may take seconds: the next request need not wait for it
         params = {
             "mode": "payment",
             "line_items": [

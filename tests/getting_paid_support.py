@@ -3,6 +3,7 @@ stand-in speaking HTTP on localhost, Stripe webhook signatures, and an app wired
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import io
@@ -46,11 +47,13 @@ def free_port() -> int:
 
 
 class _Collect:
-    def __init__(self, refuse: bool) -> None:
+    def __init__(self, refuse: bool, delay: float = 0.0) -> None:
         self.refuse = refuse
+        self.delay = delay
         self.envelopes: list[Envelope] = []
 
     async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:
+        await asyncio.sleep(self.delay)  # on the server's own thread and loop
         if self.refuse:
             return "554 5.7.1 Message refused"
         self.envelopes.append(envelope)
@@ -84,9 +87,10 @@ class SmtpSink:
 
 
 @contextmanager
-def smtp_sink(*, refuse: bool = False) -> Iterator[SmtpSink]:
-    """A running SMTP server on a free port (``refuse``: it rejects every message)."""
-    handler = _Collect(refuse)
+def smtp_sink(*, refuse: bool = False, delay: float = 0.0) -> Iterator[SmtpSink]:
+    """A running SMTP server on a free port (``refuse``: it rejects every message; ``delay``:
+    seconds it takes to accept one)."""
+    handler = _Collect(refuse, delay)
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=5)
     controller.start()
@@ -252,17 +256,20 @@ async def paid_app(
     smtp_url: str | None = None,
     stripe_api_key: str | None = None,
     stripe_api_base: str | None = None,
+    **settings: Any,
 ) -> AsyncIterator[PaidApp]:
-    """An app over the test's (clean) database, with mail and Stripe configured as told."""
-    settings = Settings(
+    """An app over the test's (clean) database, with mail and Stripe configured as told
+    (and any other ``settings``)."""
+    configured = Settings(
         database_url=services.settings.database_url,
         rate_limit="10000/minute",
         smtp_url=smtp_url,
         stripe_api_key=stripe_api_key,
         stripe_api_base=stripe_api_base,
         stripe_webhook_secret=WEBHOOK_SECRET,
+        **settings,
     )
-    own = Services(settings=settings, db=services.db, limiter=RateLimiter(settings.rate_limit))
+    own = Services(settings=configured, db=services.db, limiter=RateLimiter(configured.rate_limit))
     transport = httpx.ASGITransport(app=create_app(services=own))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield PaidApp(own, KeyFactory(own, http), http)

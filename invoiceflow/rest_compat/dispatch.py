@@ -24,6 +24,7 @@ from invoiceflow.resolvers.errors import (
     DomainError,
     MethodNotAllowed,
     NotFound,
+    ServiceUnavailable,
     ValidationFailed,
 )
 from invoiceflow.resolvers.pagination import Page
@@ -74,7 +75,11 @@ class RestApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        response = await self.handle(request)
+        try:
+            async with self.services.admission.turn():  # until the body is made
+                response = await self.handle(request)
+        except ServiceUnavailable as exc:  # no turn in time (handle answers its own errors)
+            response = error_response(exc)
         await response(scope, receive, send)
 
     def match(self, path: str, method: str) -> tuple[Route, dict[str, str]] | Response:

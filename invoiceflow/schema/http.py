@@ -21,7 +21,12 @@ from invoiceflow.context import request_context
 from invoiceflow.failures import as_domain_error
 from invoiceflow.http import read_body
 from invoiceflow.ratelimit import rate_headers
-from invoiceflow.resolvers.errors import BadRequest, DomainError, MethodNotAllowed
+from invoiceflow.resolvers.errors import (
+    BadRequest,
+    DomainError,
+    MethodNotAllowed,
+    ServiceUnavailable,
+)
 from invoiceflow.resolvers.principal import Principal
 from invoiceflow.schema.checks import DocumentCheck
 from invoiceflow.schema.errors import domain_error_json, format_error
@@ -88,7 +93,11 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        response = await self.handle(request)
+        try:
+            async with self.services.admission.turn():  # until the body is made
+                response = await self.handle(request)
+        except ServiceUnavailable as exc:  # no turn in time (handle answers its own errors)
+            response = _error_response(request, exc)
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:

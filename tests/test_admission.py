@@ -1,0 +1,92 @@
+"""A worker runs at most INVOICEFLOW_CONCURRENT_REQUESTS requests at once (admission.py); the
+others wait their turn, and one that gets none in time is a 503 in its API's own shape. A
+request that waits on the outside world gives its turn up."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from invoiceflow.app import Services
+from invoiceflow.resolvers import customers
+from tests.getting_paid_support import paid_app, smtp_sink
+from tests.rest_support import error
+
+LIST_GQL = "{ customers { items { id } } }"
+
+
+@pytest.fixture
+def slow_lists(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Each customer list takes ``seconds`` longer; ``most`` is the most at once."""
+    seen: dict[str, Any] = {"at_work": 0, "most": 0, "seconds": 0.05}
+    original = customers.paginate
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        seen["at_work"] += 1
+        seen["most"] = max(seen["most"], seen["at_work"])
+        try:
+            await asyncio.sleep(seen["seconds"])
+            return await original(*args, **kwargs)
+        finally:
+            seen["at_work"] -= 1
+
+    monkeypatch.setattr(customers, "paginate", slow)
+    return seen
+
+
+async def test_at_most_the_configured_requests_are_at_work(
+    services: Services, slow_lists: dict[str, Any]
+) -> None:
+    async with paid_app(services, concurrent_requests=2) as app:
+        alice = await app.api("alice@a.example", "Team A")
+        await alice.create_customer()
+        rest = [alice.get("/customers") for _ in range(5)]
+        graphql = [alice.graphql(LIST_GQL) for _ in range(3)]
+        answers = await asyncio.gather(*rest, *graphql)
+    assert [r.status_code for r in answers[:5]] == [200] * 5
+    assert all(len(body["data"]["customers"]["items"]) == 1 for body in answers[5:])
+    assert slow_lists["most"] == 2
+
+
+async def test_no_turn_in_time_is_a_503_in_each_apis_shape(
+    services: Services, slow_lists: dict[str, Any]
+) -> None:
+    slow_lists["seconds"] = 1.0
+    async with paid_app(services, concurrent_requests=1, db_timeout=0.3) as app:
+        alice = await app.api("alice@a.example", "Team A")
+
+        async def after_it(request: Any) -> Any:
+            await asyncio.sleep(0.05)  # the slow list has the one turn
+            return await request
+
+        held, rest, graphql = await asyncio.gather(
+            alice.get("/customers"),
+            after_it(alice.get("/invoices")),
+            after_it(alice.graphql_response("{ __typename }")),
+        )
+    assert held.status_code == 200
+    error(rest, 503, "service_unavailable")
+    assert graphql.status_code == 503
+    assert graphql.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+async def test_a_request_waiting_on_the_mail_server_gives_its_turn_up(
+    services: Services,
+) -> None:
+    with smtp_sink(delay=1.0) as smtp:
+        async with paid_app(
+            services, smtp_url=smtp.url, concurrent_requests=1, db_timeout=0.5
+        ) as app:
+            alice = await app.api("alice@a.example", "Team A")
+            customer = await alice.create_customer(email="ap@acme.example")
+            invoice = await alice.create_invoice(customer["id"])
+            sending = asyncio.create_task(alice.post(f"/invoices/{invoice['id']}/send-email"))
+            await asyncio.sleep(0.3)  # the mail is with the server, which takes a second
+            listed = await alice.get("/customers")
+            pending = not sending.done()
+            sent = await sending
+    assert listed.status_code == 200 and pending  # served while the mail was on its way
+    assert sent.status_code == 200, sent.text
+    assert smtp.recipients == [["ap@acme.example"]]
