@@ -29,7 +29,8 @@ from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Select
 
-# Plans by statement object, for the statements built once (bounded all the same).
+# Plans by statement object, for the statements built once (bounded all the same: the
+# least recently run go first).
 MAX_PLANS = 1024
 
 
@@ -75,7 +76,10 @@ class Plans:
         self._plans: collections.OrderedDict[Any, Plan | str] = collections.OrderedDict()
 
     def get(self, stmt: Any) -> Plan | str | None:
-        return self._plans.get(stmt)
+        found = self._plans.get(stmt)
+        if found is not None:
+            self._plans.move_to_end(stmt)  # the least recently run go first
+        return found
 
     def learn(self, stmt: Any, result: CursorResult[Any], make: Callable[..., Any]) -> None:
         """Note what SQLAlchemy's run of ``stmt`` showed; the second time, plan it."""

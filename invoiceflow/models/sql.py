@@ -37,17 +37,15 @@ async def lean_rows(
     connection = await session.connection()
     sync = connection.sync_connection
     assert sync is not None  # a session's connection is always begun
-    if driver_reads.eligible(stmt, params, sync):
+    plan: driver_reads.Plan | str | None = driver_reads.NOT_PLANNED
+    if driver_reads.eligible(stmt, params, sync):  # asyncpg may run it (driver_reads.py)
         plan = driver_reads.PLANS.get(stmt)
-        if isinstance(plan, driver_reads.Plan):  # see models/driver_reads.py
+        if isinstance(plan, driver_reads.Plan):
             return await driver_reads.fetch(plan, sync, cast(dict[str, Any] | None, params))
-        result = await connection.execute(stmt, params)
-        make = record_type(tuple(result.keys()))
-        if plan != driver_reads.NOT_PLANNED:
-            driver_reads.PLANS.learn(stmt, result, make)
-    else:
-        result = await connection.execute(stmt, params)
-        make = record_type(tuple(result.keys()))
+    result = await connection.execute(stmt, params)
+    make = record_type(tuple(result.keys()))
+    if plan != driver_reads.NOT_PLANNED:
+        driver_reads.PLANS.learn(stmt, result, make)
     return [make(row) for row in result.all()]
 
 
