@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -29,8 +30,33 @@ SECURITY_HEADERS = (
 )
 
 
+_BODY = "invoiceflow.body"  # the body read (or the error reading it), in the request's scope
+
+
 async def read_body(request: Request) -> bytes:
-    """The request body, refused (413) past 1 MB without reading the rest."""
+    """The request body, refused (413) past 1 MB without reading the rest. Read once: a
+    later call answers what the first one read, or raises what it raised."""
+    known = request.scope.get(_BODY)
+    if known is None:
+        try:
+            known = await _receive_body(request)
+        except Exception as exc:  # too large, or the client went away
+            known = exc
+        request.scope[_BODY] = known
+    if isinstance(known, Exception):
+        raise known
+    return bytes(known)
+
+
+async def read_body_first(request: Request) -> None:
+    """Read the body before the request waits for its turn (invoiceflow/admission.py): a
+    slow upload then holds no turn. An error is kept for the handler's own read."""
+    if request.method in ("POST", "PUT", "PATCH"):
+        with contextlib.suppress(Exception):
+            await read_body(request)
+
+
+async def _receive_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY:
         raise PayloadTooLarge()

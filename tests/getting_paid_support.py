@@ -244,6 +244,7 @@ class PaidApp:
     services: Services
     keys: KeyFactory
     http: httpx.AsyncClient
+    asgi: Any  # the app itself, for a test that speaks ASGI to it
 
     async def api(self, email: str, team: str, role: str = "admin") -> Api:
         return await self.keys.api(email, team, role)
@@ -270,9 +271,10 @@ async def paid_app(
         **settings,
     )
     own = Services(settings=configured, db=services.db, limiter=RateLimiter(configured.rate_limit))
-    transport = httpx.ASGITransport(app=create_app(services=own))
+    asgi = create_app(services=own)
+    transport = httpx.ASGITransport(app=asgi)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield PaidApp(own, KeyFactory(own, http), http)
+        yield PaidApp(own, KeyFactory(own, http), http, asgi)
 
 
 async def count(services: Services, model: type[Payment] | type[EmailDelivery]) -> int:

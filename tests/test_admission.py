@@ -90,3 +90,49 @@ async def test_a_request_waiting_on_the_mail_server_gives_its_turn_up(
     assert listed.status_code == 200 and pending  # served while the mail was on its way
     assert sent.status_code == 200, sent.text
     assert smtp.recipients == [["ap@acme.example"]]
+
+
+async def test_a_slow_upload_holds_no_turn(services: Services) -> None:
+    async with paid_app(services, concurrent_requests=1, db_timeout=0.3) as app:
+        alice = await app.api("alice@a.example", "Team A")
+        body = b'{"company_name": "Slow Upload Ltd"}'
+        answer: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            if not answer:  # the first half now, the rest a second later
+                answer.append({})
+                return {"type": "http.request", "body": body[:10], "more_body": True}
+            await asyncio.sleep(1.0)
+            return {"type": "http.request", "body": body[10:], "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                answer.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/api/v1/customers",
+            "raw_path": b"/api/v1/customers",
+            "root_path": "",
+            "query_string": b"",
+            "headers": [
+                (b"host", b"testserver"),
+                (b"authorization", f"Bearer {alice.key}".encode()),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+        }
+        uploading = asyncio.create_task(app.asgi(scope, receive, send))
+        await asyncio.sleep(0.2)  # half the body is in; the rest takes a second
+        listed = await alice.get("/customers")
+        await uploading
+        names = [c["company_name"] for c in (await alice.get("/customers")).json()["data"]]
+    assert listed.status_code == 200 and listed.json()["data"] == []
+    assert answer[-1]["status"] == 201
+    assert names == ["Slow Upload Ltd"]

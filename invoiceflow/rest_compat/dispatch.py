@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 from invoiceflow import idempotency
 from invoiceflow.context import Context, request_context
 from invoiceflow.failures import as_domain_error
-from invoiceflow.http import json_response, read_body
+from invoiceflow.http import json_response, read_body, read_body_first
 from invoiceflow.ratelimit import rate_headers
 from invoiceflow.resolvers.errors import (
     BadRequest,
@@ -75,6 +75,7 @@ class RestApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        await read_body_first(request)  # an upload holds no turn
         try:
             async with self.services.admission.turn():  # until the body is made
                 response = await self.handle(request)

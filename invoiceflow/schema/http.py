@@ -19,7 +19,7 @@ from invoiceflow import graphiql, idempotency
 from invoiceflow.auth import bearer_token, rate_key
 from invoiceflow.context import request_context
 from invoiceflow.failures import as_domain_error
-from invoiceflow.http import read_body
+from invoiceflow.http import read_body, read_body_first
 from invoiceflow.ratelimit import rate_headers
 from invoiceflow.resolvers.errors import (
     BadRequest,
@@ -93,6 +93,7 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        await read_body_first(request)  # an upload holds no turn
         try:
             async with self.services.admission.turn():  # until the body is made
                 response = await self.handle(request)
