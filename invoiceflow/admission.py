@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+from starlette.requests import Request
+from starlette.responses import Response
+
+from invoiceflow.http import read_body_first
 from invoiceflow.resolvers.errors import ServiceUnavailable
 
 
@@ -67,6 +71,21 @@ class Admission:
         finally:
             _CURRENT.reset(token)
             turn.give_back()
+
+    async def answer(
+        self,
+        request: Request,
+        handle: Callable[[Request], Awaitable[Response]],
+        busy: Callable[[ServiceUnavailable], Response],
+    ) -> Response:
+        """``handle``'s response to ``request``, made in a turn; ``busy``'s when no turn came
+        in time. The body is read first: a slow upload holds no turn."""
+        await read_body_first(request)
+        try:
+            async with self.turn():
+                return await handle(request)
+        except ServiceUnavailable as exc:  # no turn in time (handle answers its own errors)
+            return busy(exc)
 
 
 def step_out() -> None:

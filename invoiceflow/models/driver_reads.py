@@ -9,8 +9,8 @@ bound and asyncpg fetches it on the session's own connection, inside the session
 transaction, under the lock SQLAlchemy's adapter takes for every statement on that connection.
 
 What stays SQLAlchemy's:
-- the first run of each statement (its results name the columns and their types; a
-  statement seen once, such as one built per call, is never compiled here);
+- the first two runs of each statement (the second's results name the columns and their
+  types; a statement seen once, such as one built per call, is never compiled here);
 - anything not a plain ``SELECT`` with one set of parameters (an INSERT's columns follow
   its values; an expanding ``IN`` is rendered per run), any other database, and the first
   statement of a write transaction SQLAlchemy has not begun yet;
@@ -136,6 +136,8 @@ def _raise_as_sqlalchemy(
 
 
 def _plan(stmt: Select[Any], result: CursorResult[Any], make: Callable[..., Any]) -> Plan | None:
+    """``stmt`` compiled as SQLAlchemy ran it into ``result``, or None if asyncpg cannot run
+    it so (parameters rendered per run, or columns not as the statement selects them)."""
     dialect = result.context.dialect
     compiled: Any = stmt.compile(dialect=dialect)
     if compiled.literal_execute_params or compiled.post_compile_params:

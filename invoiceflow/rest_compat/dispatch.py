@@ -17,14 +17,13 @@ from starlette.types import Receive, Scope, Send
 from invoiceflow import idempotency
 from invoiceflow.context import Context, request_context
 from invoiceflow.failures import as_domain_error
-from invoiceflow.http import json_response, read_body, read_body_first
+from invoiceflow.http import json_response, read_body
 from invoiceflow.ratelimit import rate_headers
 from invoiceflow.resolvers.errors import (
     BadRequest,
     DomainError,
     MethodNotAllowed,
     NotFound,
-    ServiceUnavailable,
     ValidationFailed,
 )
 from invoiceflow.resolvers.pagination import Page
@@ -75,12 +74,7 @@ class RestApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        await read_body_first(request)  # an upload holds no turn
-        try:
-            async with self.services.admission.turn():  # until the body is made
-                response = await self.handle(request)
-        except ServiceUnavailable as exc:  # no turn in time (handle answers its own errors)
-            response = error_response(exc)
+        response = await self.services.admission.answer(request, self.handle, error_response)
         await response(scope, receive, send)
 
     def match(self, path: str, method: str) -> tuple[Route, dict[str, str]] | Response:

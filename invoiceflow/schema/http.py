@@ -19,14 +19,9 @@ from invoiceflow import graphiql, idempotency
 from invoiceflow.auth import bearer_token, rate_key
 from invoiceflow.context import request_context
 from invoiceflow.failures import as_domain_error
-from invoiceflow.http import read_body, read_body_first
+from invoiceflow.http import read_body
 from invoiceflow.ratelimit import rate_headers
-from invoiceflow.resolvers.errors import (
-    BadRequest,
-    DomainError,
-    MethodNotAllowed,
-    ServiceUnavailable,
-)
+from invoiceflow.resolvers.errors import BadRequest, DomainError, MethodNotAllowed
 from invoiceflow.resolvers.principal import Principal
 from invoiceflow.schema.checks import DocumentCheck
 from invoiceflow.schema.errors import domain_error_json, format_error
@@ -93,12 +88,9 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        await read_body_first(request)  # an upload holds no turn
-        try:
-            async with self.services.admission.turn():  # until the body is made
-                response = await self.handle(request)
-        except ServiceUnavailable as exc:  # no turn in time (handle answers its own errors)
-            response = _error_response(request, exc)
+        response = await self.services.admission.answer(
+            request, self.handle, lambda busy: _error_response(request, busy)
+        )
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
