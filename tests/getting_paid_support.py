@@ -50,9 +50,11 @@ class _Collect:
     def __init__(self, refuse: bool, delay: float = 0.0) -> None:
         self.refuse = refuse
         self.delay = delay
+        self.receiving = threading.Event()  # a message's data has arrived (accepted or not yet)
         self.envelopes: list[Envelope] = []
 
     async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:
+        self.receiving.set()
         await asyncio.sleep(self.delay)  # on the server's own thread and loop
         if self.refuse:
             return "554 5.7.1 Message refused"
