@@ -59,11 +59,7 @@ class Admission:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.turns)
         slots = self._slots
-        try:
-            async with asyncio.timeout(self.wait):
-                await slots.acquire()
-        except TimeoutError:
-            raise ServiceUnavailable("The server is busy; try again shortly.") from None
+        await acquire_within(slots, self.wait)
         turn = _Turn(slots)
         token = _CURRENT.set(turn)
         try:
@@ -86,6 +82,16 @@ class Admission:
                 return await handle(request)
         except ServiceUnavailable as exc:  # no turn in time (handle answers its own errors)
             return busy(exc)
+
+
+async def acquire_within(lock: asyncio.Lock | asyncio.Semaphore, wait: float) -> None:
+    """Acquire ``lock``, waiting in order of arrival; after ``wait`` seconds, 503 (as any
+    database wait). For a request's turn here and for a write's turn on SQLite."""
+    try:
+        async with asyncio.timeout(wait):
+            await lock.acquire()
+    except TimeoutError:
+        raise ServiceUnavailable("The server is busy; try again shortly.") from None
 
 
 def step_out() -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoiceflow.admission import acquire_within
 from invoiceflow.auth import authenticate, key_use_is_stale, rate_key, touch_key
 from invoiceflow.loaders import Loaders
 from invoiceflow.resolvers.effects import Effects
@@ -61,8 +62,7 @@ async def _turn(lock: asyncio.Lock | None, wait: float) -> AsyncIterator[None]:
     if lock is None:
         yield
         return
-    async with asyncio.timeout(wait):
-        await lock.acquire()
+    await acquire_within(lock, wait)
     try:
         yield
     finally:
