@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -63,6 +63,11 @@ def make_engine(
     engine = create_async_engine(url, connect_args=connect_args, pool_timeout=timeout, **kwargs)
     event.listen(engine.sync_engine, "connect", _numeric_as_text)
     return engine
+
+
+def autocommits(bind: AsyncEngine | Connection) -> bool:
+    """Whether ``bind`` runs each statement as its own transaction (PostgreSQL's reads)."""
+    return bool(bind.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
 
 
 def _numeric_as_text(dbapi_connection: Any, _record: Any) -> None:
@@ -137,7 +142,7 @@ class Database:
             read_sessions=async_sessionmaker(reader, **options),
             write_sessions=async_sessionmaker(writer, **options),
             writer_turn=asyncio.Lock() if is_sqlite(url) else None,
-            reads_autocommit=not is_sqlite(url),
+            reads_autocommit=autocommits(reader),
         )
 
     async def dispose(self) -> None:

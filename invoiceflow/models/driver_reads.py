@@ -29,6 +29,8 @@ from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Select
 
+from invoiceflow.db import autocommits
+
 # Plans by statement object, for the statements built once (bounded all the same: the
 # least recently run go first).
 MAX_PLANS = 1024
@@ -102,9 +104,7 @@ def eligible(stmt: Any, params: Any, connection: Connection) -> bool:
     if connection.dialect.driver != "asyncpg":
         return False
     driver: Any = connection.connection.driver_connection
-    if driver.is_in_transaction():
-        return True
-    return bool(connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT")
+    return bool(driver.is_in_transaction()) or autocommits(connection)
 
 
 async def fetch(plan: Plan, connection: Connection, params: dict[str, Any] | None) -> list[Any]:
