@@ -29,6 +29,7 @@ from invoiceflow.resolvers.pagination import _page_statements
 from invoiceflow.resolvers.payments import payments_by_invoice_ids
 from invoiceflow.rest_compat.shapes.common import CUSTOMER_REF_COLUMNS
 from invoiceflow.rest_compat.shapes.invoices import SUMMARY_COLUMNS
+from tests.catalog_support import sent_invoice
 from tests.conftest import PG_ADMIN_DSN, Api, Statements
 
 pytestmark = pytest.mark.postgres_only
@@ -53,16 +54,16 @@ def _typed(rows: list[Any]) -> list[Any]:
 
 
 async def _a_paid_invoice(alice: Api) -> dict[str, Any]:
+    """A sent invoice of two lines for a customer with a non-ASCII name, partly paid."""
     customer = await alice.create_customer(company_name="Müller & Söhne", email="m@x.example")
-    invoice = await alice.create_invoice(
+    invoice = await sent_invoice(
+        alice,
         customer["id"],
         items=[
             {"description": "Hours", "quantity": "2.5", "unit_price": "99.99", "tax_rate": 10},
             {"description": "Licence", "quantity": 1, "unit_price": "1200.10"},
         ],
     )
-    sent = await alice.patch(f"/invoices/{invoice['id']}", {"status": "sent"})
-    assert sent.status_code == 200, sent.text
     paid = await alice.post(
         f"/invoices/{invoice['id']}/payments",
         json={"amount": "100.05", "paid_at": "2026-11-02", "method": "bank_transfer"},
