@@ -153,7 +153,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         await services.limiter.close()
         await services.db.dispose()
 
-    schema = build_schema(introspection=services.settings.introspection)
+    schema = build_schema()
     graphql = GraphQLEndpoint(
         services,
         schema,

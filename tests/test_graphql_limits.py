@@ -1,9 +1,19 @@
-"""GraphQL limits: depth 10, 15 aliases (through fragments), 2,000 tokens, no cycles;
-each refused with a clear error and without a single SQL statement."""
+"""GraphQL limits: depth 10, 15 aliases (through fragments), 2,000 tokens, no cycles, and
+no introspection where it is switched off; each refused with a clear error and without a
+single SQL statement."""
 
 from __future__ import annotations
 
-from tests.conftest import Api, Statements
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from invoiceflow.app import Services, create_app
+from invoiceflow.settings import Settings
+from tests.conftest import Api, KeyFactory, Statements
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
 
 
 def nested(depth: int) -> str:
@@ -63,3 +73,35 @@ async def test_circular_fragments_are_refused(alice: Api, statements: Statements
 async def test_unknown_fields_get_no_suggestions(alice: Api, statements: Statements) -> None:
     message = await refused(alice, statements, "{ invoice(id: 1) { totl } }")
     assert "Did you mean" not in message
+
+
+@pytest.fixture
+async def closed(services: Services) -> AsyncIterator[Api]:
+    """Alice on an app whose introspection is off (INVOICEFLOW_INTROSPECTION=false), over
+    the test's database."""
+    settings = Settings(
+        database_url=services.settings.database_url,
+        rate_limit=services.settings.rate_limit,
+        introspection=False,
+    )
+    own = Services(settings=settings, db=services.db, limiter=services.limiter)
+    transport = httpx.ASGITransport(app=create_app(services=own))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield await KeyFactory(own, http).api("alice@a.example", "Team A")
+
+
+async def test_introspection_switched_off_is_refused(closed: Api, statements: Statements) -> None:
+    message = await refused(closed, statements, INTROSPECTION)
+    assert "introspection" in message.lower()
+    # given the same document as part of a larger one, it is still refused
+    await refused(closed, statements, '{ currentTeam { name } __type(name: "Invoice") { name } }')
+    # the rest of the schema answers as usual
+    assert (await closed.graphql("{ __typename currentTeam { name } }"))["data"] == {
+        "__typename": "Query",
+        "currentTeam": {"name": "Team A"},
+    }
+
+
+async def test_introspection_answers_by_default(alice: Api) -> None:
+    body = await alice.graphql(INTROSPECTION)
+    assert body == {"data": {"__schema": {"queryType": {"name": "Query"}}}}

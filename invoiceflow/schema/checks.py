@@ -1,8 +1,10 @@
-"""Document checks before any SQL: size, depth, aliases (through fragments), validity.
+"""Document checks before any SQL: size, depth, aliases (through fragments), validity, and
+introspection where it is switched off.
 
-The same limits Strawberry's own extensions enforce during execution (see schema/__init__),
-run here first, so a rejected document costs no database work at all, not even the key
-lookup. Results are cached per document text.
+The only place these limits are enforced (the GraphQL endpoint runs every document through
+it before execution): a rejected document costs no database work at all, not even the key
+lookup. The rules are Strawberry's own limiters' and graphql-core's. Results are cached per
+document text.
 """
 
 from __future__ import annotations
