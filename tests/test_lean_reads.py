@@ -4,14 +4,18 @@ the tenant filter applied, nothing tracked by the session."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.dialects.sqlite import aiosqlite as sqlite_aiosqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlmodel import col
 
 from invoiceflow.app import Services
 from invoiceflow.auth import authenticate
-from invoiceflow.models import Invoice, InvoiceItem, sql
+from invoiceflow.models import Customer, Invoice, InvoiceItem, sql
 from invoiceflow.models.sql import columns_of
 from invoiceflow.models.types import Money, StoredMoney
 from invoiceflow.resolvers.customers import customers_by_ids
@@ -143,3 +147,41 @@ async def test_a_create_builds_no_statement_of_its_own(alice: Api, statements: S
     inserts = sum(s.lstrip().startswith("INSERT") for s in statements.sql)
     assert inserts == 2, statements.sql  # the invoice, its lines
     assert (after.misses, after.hits) == (before.misses, before.hits + inserts)
+
+
+async def test_a_transaction_is_asked_for_its_connection_once(
+    services: Services, alice: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lean reads ask the session for its connection once per transaction (each ask is a
+    greenlet hop through the ORM), and a new transaction's reads run on its own."""
+    customer = await alice.create_customer(company_name="Acme")
+    asked: list[AsyncConnection] = []
+    ask = AsyncSession.connection
+
+    async def counted(self: AsyncSession, *args: Any, **kwargs: Any) -> AsyncConnection:
+        asked.append(await ask(self, *args, **kwargs))
+        return asked[-1]
+
+    monkeypatch.setattr(AsyncSession, "connection", counted)
+    async with services.db.write_sessions() as session:
+        principal = await authenticate(session, f"Bearer {alice.key}")
+        for _ in range(3):
+            (found,) = await customers_by_ids(
+                session=session, principal=principal, ids=[customer["id"]]
+            )
+        assert found is not None and found.company_name == "Acme"
+        assert len(asked) == 1
+        await session.execute(
+            update(Customer).where(col(Customer.id) == customer["id"]).values(company_name="Acme 2")
+        )
+        (found,) = await customers_by_ids(
+            session=session, principal=principal, ids=[customer["id"]]
+        )
+        assert found is not None and found.company_name == "Acme 2"  # the same transaction
+        await session.commit()
+        # given a new transaction, when it reads, then it asks again (and sees the commit)
+        (found,) = await customers_by_ids(
+            session=session, principal=principal, ids=[customer["id"]]
+        )
+        assert found is not None and found.company_name == "Acme 2"
+        assert len(asked) == 2 and asked[1] is not asked[0]
