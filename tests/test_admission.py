@@ -1,13 +1,20 @@
 """A worker runs at most INVOICEFLOW_CONCURRENT_REQUESTS requests at once (admission.py); the
 others wait their turn, and one that gets none in time is a 503 in its API's own shape. A
-request that waits on the outside world gives its turn up."""
+request that waits on the outside world gives its turn up; one whose client leaves while it
+waits is never run."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
+import uvicorn
 
 from invoiceflow.app import Services
 from invoiceflow.resolvers import customers
@@ -137,3 +144,107 @@ async def test_a_slow_upload_holds_no_turn(services: Services) -> None:
     assert listed.status_code == 200 and listed.json()["data"] == []
     assert answer[-1]["status"] == 201
     assert names == ["Slow Upload Ltd"]
+
+
+@contextlib.asynccontextmanager
+async def served(asgi: Any) -> AsyncIterator[int]:
+    """``asgi`` served by uvicorn (as ``invoiceflow serve`` serves it) on a free port."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()  # connections made before uvicorn is up wait in the backlog
+    server = uvicorn.Server(uvicorn.Config(asgi, lifespan="off", log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield int(sock.getsockname()[1])
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
+
+
+async def test_a_request_whose_client_leaves_while_it_waits_is_never_run(
+    services: Services, slow_lists: dict[str, Any]
+) -> None:
+    slow_lists["seconds"] = 1.0
+    async with paid_app(services, concurrent_requests=1) as app, served(app.asgi) as port:
+        alice = await app.api("alice@a.example", "Team A")
+        body = b'{"company_name": "Gone Ltd"}'
+        request = (
+            b"POST /api/v1/customers HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Authorization: Bearer " + alice.key.encode() + b"\r\n"
+            b"Content-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+        headers = {"Authorization": f"Bearer {alice.key}"}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers) as http:
+            # given the one turn held by a list that takes a second
+            held = asyncio.create_task(http.get("/api/v1/customers"))
+            await asyncio.sleep(0.2)
+            # when a create arrives, waits for the turn, and its client hangs up
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(request)
+            await writer.drain()
+            await asyncio.sleep(0.2)
+            writer.close()
+            await writer.wait_closed()
+            # then the next request is served after the list: no turn was lost
+            listed = await http.get("/api/v1/customers")
+            assert (await held).status_code == 200
+    # and the create never ran
+    assert listed.status_code == 200 and listed.json()["data"] == []
+
+
+async def test_a_graphql_request_whose_client_leaves_is_answered_nowhere(
+    services: Services, slow_lists: dict[str, Any]
+) -> None:
+    slow_lists["seconds"] = 0.6
+    async with paid_app(services, concurrent_requests=1) as app:
+        alice = await app.api("alice@a.example", "Team A")
+        body = (
+            b'{"query": "mutation { createCustomer(input: {companyName: \\"Gone Ltd\\"}) { id } }"}'
+        )
+        sent: list[dict[str, Any]] = []
+        gone = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            if not sent:
+                sent.append({})
+                return {"type": "http.request", "body": body, "more_body": False}
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/graphql",
+            "raw_path": b"/graphql",
+            "root_path": "",
+            "query_string": b"",
+            "headers": [
+                (b"host", b"testserver"),
+                (b"authorization", f"Bearer {alice.key}".encode()),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+        }
+        held = asyncio.create_task(alice.graphql(LIST_GQL))
+        await asyncio.sleep(0.1)  # the list has the one turn
+        mutation = asyncio.create_task(app.asgi(scope, receive, send))
+        await asyncio.sleep(0.1)
+        gone.set()
+        started = time.monotonic()
+        await mutation
+        dropped_after = time.monotonic() - started
+        assert (await held)["data"]["customers"]["items"] == []
+        listed = await alice.graphql(LIST_GQL)
+    assert dropped_after < 0.3  # at once, not after the list's turn
+    assert sent[1]["status"] == 499
+    assert listed["data"]["customers"]["items"] == []
