@@ -9,6 +9,7 @@ from sqlalchemy import event, func, select
 from sqlmodel import col
 
 from invoiceflow.app import Services
+from invoiceflow.db import Database
 from invoiceflow.models import Invoice, InvoiceItem, Team
 from invoiceflow.resolvers import invoices
 from tests.conftest import Api
@@ -152,6 +153,25 @@ async def test_writes_run_in_a_transaction_and_reads_where_it_gives_a_snapshot(
         # takes a snapshot per statement either way: reads run in autocommit, no BEGIN/COMMIT.
         assert await _in_transaction(session) is (backend == "sqlite")
         await session.rollback()
+
+
+async def test_one_connection_serves_reads_and_writes_each_as_it_should(
+    database_url: str, backend: str
+) -> None:
+    """A pooled connection goes from a write to a read and back: each checkout runs as its
+    session's kind says (on PostgreSQL a read sets its connection to autocommit for the
+    checkout, and the pool sets it back when the connection returns)."""
+    db = Database.from_url(database_url, pool_size=1)  # one connection for all of them
+    try:
+        for _ in range(2):
+            async with db.write_sessions() as session:
+                assert await _in_transaction(session)
+                await session.rollback()
+            async with db.read_sessions() as session:
+                assert await _in_transaction(session) is (backend == "sqlite")
+                await session.rollback()
+    finally:
+        await db.dispose()
 
 
 async def test_a_read_ends_without_a_commit_where_reads_autocommit(
