@@ -13,21 +13,21 @@ connections, unlimited against 8 turns: a REST list 924 -> 1,112 req/s, a GraphQ
 - A request that waits on the outside world (SMTP, Stripe) gives its turn up for the rest of
   the request (``step_out``). It never waits for a turn again: it may hold row locks that
   the request taking its turn needs.
-- A request whose client goes away while it waits for a turn is dropped, never run: nobody
-  would read its answer, and a client that gave up and sent its create again would find
-  the first one done as well. After a burst the turns go to requests someone still waits
-  for (measured: 32 abandoned searches kept a 1-connection client's p99 at 250-310 ms for
-  the next two seconds).
+- A request whose client hangs up while it waits for a turn is dropped when the turn comes,
+  never run: nobody would read its answer, and a client that gave up and sent its create
+  again would find the first one done as well. After a burst the turns go to requests
+  someone still waits for (measured: 32 abandoned searches kept a 1-connection client's
+  p99 at 250-310 ms for the next two seconds).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive
@@ -63,16 +63,17 @@ class Admission:
     async def turn(self, receive: Receive) -> AsyncIterator[None]:
         """Wait (in order of arrival, at most ``wait`` seconds) for a turn; hold it for the
         block, which should end with the response's body made. ``receive`` is the
-        request's, its body read: a client that goes away while the request waits is
-        ``ClientGone``, and the turn is not taken."""
+        request's: a request that waited, and whose client has hung up meanwhile, gives the
+        turn back as it comes (``ClientGone``)."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.turns)
         slots = self._slots
-        if slots.locked():
-            await _acquire_unless_gone(slots, self.wait, receive)
-        else:
-            await slots.acquire()  # a free turn: nothing to wait for
+        waits = slots.locked()
+        await acquire_within(slots, self.wait)
         turn = _Turn(slots)
+        if waits and await _client_gone(receive):
+            turn.give_back()  # to the next in line, at once
+            raise ClientGone
         token = _CURRENT.set(turn)
         try:
             yield
@@ -114,37 +115,16 @@ class ClientGone(Exception):
     """The client closed its connection while its request waited for a turn."""
 
 
-async def _acquire_unless_gone(slots: asyncio.Semaphore, wait: float, receive: Receive) -> None:
-    """``acquire_within``, unless the client goes away first (``ClientGone``, no turn)."""
-    taking = asyncio.ensure_future(acquire_within(slots, wait))
-    leaving = asyncio.ensure_future(_gone(receive))
-    gone = True  # also when this wait is itself cancelled
-    try:
-        await asyncio.wait((taking, leaving), return_when=asyncio.FIRST_COMPLETED)
-        gone = leaving.done()
-    finally:
-        leaving.cancel()
-        if gone:
-            _give_up(taking, slots)
-    if gone:
-        raise ClientGone
-    taking.result()  # ServiceUnavailable when no turn came in time
-
-
-async def _gone(receive: Receive) -> None:
-    """Return once the client has gone away. The body was read before the wait, so the
-    server's next message is the disconnect."""
-    with contextlib.suppress(Exception):  # a broken connection: gone as well
+async def _client_gone(receive: Receive) -> bool:
+    """Whether the client has hung up, asked without waiting: the server answers a
+    disconnect at once, and anything else it would wait for. The body was read before the
+    turn (a GET's empty one is read here)."""
+    with anyio.CancelScope() as asking:
+        asking.cancel()  # the first wait ends the asking
         while (await receive())["type"] != "http.disconnect":
             pass
-
-
-def _give_up(taking: asyncio.Future[None], slots: asyncio.Semaphore) -> None:
-    """Stop waiting for a turn, and give it back if it had just come."""
-    if not taking.done():
-        taking.cancel()  # the semaphore gives back a turn it handed over meanwhile
-    elif not taking.cancelled() and taking.exception() is None:
-        slots.release()
+        return True
+    return False
 
 
 def step_out() -> None:
