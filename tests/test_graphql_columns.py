@@ -259,3 +259,42 @@ def test_a_types_relations_are_its_relation_fields() -> None:
     assert invoice["customer"][1](row) == 3 and invoice["items"][1](row) == 7
     estimate = _relations_of(EstimateType.__strawberry_definition__)  # type: ignore[attr-defined]
     assert set(estimate) == {"customer", "items", "convertedInvoice"}
+
+
+async def test_each_document_and_alias_gets_its_own_look_ahead(
+    alice: Api, statements: Statements
+) -> None:
+    """What a root field's selection asks for is worked out once per document and field, and
+    never lent to another: documents that differ, and aliases of one field, each read what
+    their own selection needs, on every request."""
+    customer = await alice.create_customer(company_name="Look Ahead Ltd")
+    await alice.create_invoice(customer["id"], notes="noted")
+    bare = "{ invoices { items { invoiceNumber } } }"
+    rich = "{ invoices { items { notes customer { companyName } } pageInfo { total } } }"
+    both = "{ a: invoices { items { invoiceNumber } } b: invoices { items { notes } } }"
+    await alice.get("/teams/current")  # warm: the key's last-use refresh is not counted
+    for _ in range(2):
+        for query in (bare, rich, both):
+            statements.sql.clear()
+            body = await alice.graphql(query)
+            assert "errors" not in body, body
+            pages = [s.split("FROM", 1)[0] for s in statements.sql if "FROM invoices" in s]
+            if query is bare:
+                assert body["data"]["invoices"]["items"][0]["invoiceNumber"] == "INV-0001"
+                assert len(pages) == 1 and "notes" not in pages[0] and "count" not in pages[0]
+                assert not any("FROM customers" in s for s in statements.sql)
+            elif query is rich:
+                assert body["data"]["invoices"]["pageInfo"]["total"] == 1
+                assert body["data"]["invoices"]["items"][0]["customer"] == {
+                    "companyName": "Look Ahead Ltd"
+                }
+                assert len(pages) == 1 and "notes" in pages[0]
+                assert "invoice_number" not in pages[0]
+            else:
+                assert body["data"] == {
+                    "a": {"items": [{"invoiceNumber": "INV-0001"}]},
+                    "b": {"items": [{"notes": "noted"}]},
+                }
+                assert len(pages) == 2
+                assert "notes" not in pages[0] and "invoice_number" in pages[0]
+                assert "notes" in pages[1] and "invoice_number" not in pages[1]
