@@ -5,11 +5,13 @@ single SQL statement."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
 from invoiceflow.app import Services, create_app
+from invoiceflow.schema import build_schema
 from invoiceflow.settings import Settings
 from tests.conftest import Api, KeyFactory, Statements
 
@@ -105,3 +107,28 @@ async def test_introspection_switched_off_is_refused(closed: Api, statements: St
 async def test_introspection_answers_by_default(alice: Api) -> None:
     body = await alice.graphql(INTROSPECTION)
     assert body == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+
+
+async def test_strawberry_validates_a_document_once_and_keeps_refusing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Behind the endpoint's checks, Strawberry's own validation (its rules added to
+    graphql-core's) runs once per parsed document, and its answer stands for the next
+    request of the same text."""
+    import invoiceflow.schema as schema_module
+
+    calls: list[str] = []
+    validate = schema_module.validate_document
+
+    def counted(schema: Any, document: Any, rules: Any) -> Any:
+        calls.append(document.loc.source.body)
+        return validate(schema, document, rules)
+
+    monkeypatch.setattr(schema_module, "validate_document", counted)
+    schema = build_schema()
+    for _ in range(3):
+        refused = await schema.execute("{ validatedOnce }")
+        assert refused.errors and "Cannot query field 'validatedOnce'" in refused.errors[0].message
+        answered = await schema.execute("{ validatedOnce: __typename }")
+        assert answered.data == {"validatedOnce": "Query"} and not answered.errors
+    assert sorted(calls) == ["{ validatedOnce }", "{ validatedOnce: __typename }"]
