@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import operator
 import weakref
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -49,6 +48,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from invoiceflow.context import Context
+from invoiceflow.schema.memo import ByIdentity
 from invoiceflow.schema.prefetch import columns_by_loader
 
 Getter = Callable[[Any], Any]
@@ -180,29 +180,27 @@ def _load(field_def: GraphQLField) -> Load | None:
     return load if callable(load) else None
 
 
-# id(field definition) -> (the definition, kept alive so that its id is not reused; what
-# _reading answers). A schema's definitions live as long as the schema.
-_READINGS: dict[int, tuple[GraphQLField, tuple[bool, Getter | None, Coerce | None, Load | None]]]
-_READINGS = {}
+Reading = tuple[bool, Getter | None, Coerce | None, Load | None]
+_READINGS: ByIdentity[Reading] = ByIdentity(kept=None)  # a schema's fields are few
 
 
-def _reading(field_def: GraphQLField) -> tuple[bool, Getter | None, Coerce | None, Load | None]:
+def _reading(field_def: GraphQLField) -> Reading:
     """How a field without arguments is answered: whether it is non-null; for a leaf, how
     to read and coerce it (or None); for a relation, how to load it (or None). Worked out
     once per field of the schema, not once per request: a GraphQL get planned its fields
     anew each time, about 7% of its instructions."""
-    known = _READINGS.get(id(field_def))
-    if known is None:
-        field_type = field_def.type
-        non_null = isinstance(field_type, GraphQLNonNull)
-        named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
-        getter = coerce = None
-        if is_leaf_type(named):
-            getter = _getter(field_def)
-            coerce = _coerce(named) if getter is not None else None
-        known = (field_def, (non_null, getter, coerce, _load(field_def)))
-        _READINGS[id(field_def)] = known
-    return known[1]
+    return _READINGS((field_def,), lambda: _read(field_def))
+
+
+def _read(field_def: GraphQLField) -> Reading:
+    field_type = field_def.type
+    non_null = isinstance(field_type, GraphQLNonNull)
+    named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    getter = coerce = None
+    if is_leaf_type(named):
+        getter = _getter(field_def)
+        coerce = _coerce(named) if getter is not None else None
+    return non_null, getter, coerce, _load(field_def)
 
 
 # Values graphql-core asks "is this awaitable?" about, thousands of times per list. For rows
@@ -259,24 +257,19 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if isinstance(self.context_value, Context):
             self.context_value.columns = self._columns_by_loader()
 
-    # (id(schema), id(operation)) -> (both, kept alive; columns_by_loader's answer). An
-    # operation node comes from the parser's cache: the same query text, the same node.
-    _COLUMNS: OrderedDict[tuple[int, int], tuple[Any, Any, dict[str, tuple[str, ...]]]]
-    _COLUMNS = OrderedDict()
-    _COLUMNS_KEPT = 256
+    # An operation node comes from the parser's cache: the same query text, the same node.
+    _COLUMNS: ByIdentity[dict[str, tuple[str, ...]]] = ByIdentity(kept=256)
 
     def _columns_by_loader(self) -> dict[str, tuple[str, ...]]:
         """The columns the document's rows need, by loader (see prefetch.columns_by_loader),
         worked out once per document."""
-        key = (id(self.schema), id(self.operation))
-        known = self._COLUMNS.get(key)
-        if known is None:
-            found = columns_by_loader(self.schema, self.operation, self.fragments.values())
-            known = (self.schema, self.operation, found)
-            self._COLUMNS[key] = known
-            if len(self._COLUMNS) > self._COLUMNS_KEPT:
-                self._COLUMNS.popitem(last=False)
-        return dict(known[2])
+        schema, operation, fragments = self.schema, self.operation, self.fragments
+        return dict(
+            self._COLUMNS(
+                (schema, operation),
+                lambda: columns_by_loader(schema, operation, fragments.values()),
+            )
+        )
 
     def _plan_of(
         self, parent_type: GraphQLObjectType, grouped_field_set: Any

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Any, cast
+from typing import Any
 
 import strawberry
 from aiodataloader import DataLoader
@@ -36,6 +36,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from invoiceflow.context import Context
 from invoiceflow.loaders import Loader
+from invoiceflow.schema.memo import ByIdentity
 
 
 def now_or_later(loader: DataLoader[Any, Any], key: Any) -> Any:
@@ -161,11 +162,9 @@ def _names(selections: Iterable[Selection]) -> dict[str, SelectedField]:
     return found
 
 
-# (id(operation), the field's response path, the path below it) -> (the operation, kept
-# alive so that its id is not reused; the names). The parser's cache hands every request of
-# the same text the same operation node.
-_SELECTED: OrderedDict[tuple[int, tuple[str | int, ...], tuple[str, ...]], Any] = OrderedDict()
-_SELECTED_KEPT = 1024
+# By operation node (the parser's cache hands every request of one text the same node),
+# the field's response path and the path below it.
+_SELECTED: ByIdentity[frozenset[str]] = ByIdentity(kept=1024)
 
 
 def selected_under(info: Info[Context, None], *path: str) -> frozenset[str]:
@@ -174,15 +173,11 @@ def selected_under(info: Info[Context, None], *path: str) -> frozenset[str]:
     Worked out once per document and field: the names are the document's alone (a field a
     directive skips still counts, as in Strawberry's ``selected_fields``), and converting
     the selection into Strawberry's form cost a GraphQL get about 5% of its instructions."""
-    operation = info.operation
-    key = (id(operation), tuple(info.path.as_list()), path)
-    known = _SELECTED.get(key)
-    if known is None:
-        known = (operation, frozenset(_selected(info, path)))
-        _SELECTED[key] = known
-        if len(_SELECTED) > _SELECTED_KEPT:
-            _SELECTED.popitem(last=False)
-    return cast(frozenset[str], known[1])
+    return _SELECTED(
+        (info.operation,),
+        lambda: frozenset(_selected(info, path)),
+        (tuple(info.path.as_list()), path),
+    )
 
 
 def _selected(info: Info[Context, None], path: tuple[str, ...]) -> Iterable[str]:
