@@ -23,6 +23,30 @@ from tests.rest_support import error
 LIST_GQL = "{ customers { items { id } } }"
 
 
+def post_scope(path: str, key: str, body: bytes) -> dict[str, Any]:
+    """The ASGI scope of a JSON POST of ``body`` to ``path`` with ``key``, for a test that
+    plays the server's side of the connection itself."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"authorization", f"Bearer {key}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+
 @pytest.fixture
 def slow_lists(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Each customer list takes ``seconds`` longer; ``most`` is the most at once."""
@@ -116,25 +140,7 @@ async def test_a_slow_upload_holds_no_turn(services: Services) -> None:
             if message["type"] == "http.response.start":
                 answer.append(message)
 
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": "/api/v1/customers",
-            "raw_path": b"/api/v1/customers",
-            "root_path": "",
-            "query_string": b"",
-            "headers": [
-                (b"host", b"testserver"),
-                (b"authorization", f"Bearer {alice.key}".encode()),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-            "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
-        }
+        scope = post_scope("/api/v1/customers", alice.key, body)
         uploading = asyncio.create_task(app.asgi(scope, receive, send))
         await asyncio.sleep(0.2)  # half the body is in; the rest takes a second
         listed = await alice.get("/customers")
@@ -215,25 +221,7 @@ async def test_a_graphql_request_whose_client_leaves_is_answered_nowhere(
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)
 
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": "/graphql",
-            "raw_path": b"/graphql",
-            "root_path": "",
-            "query_string": b"",
-            "headers": [
-                (b"host", b"testserver"),
-                (b"authorization", f"Bearer {alice.key}".encode()),
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-            "client": ("127.0.0.1", 50000),
-            "server": ("testserver", 80),
-        }
+        scope = post_scope("/graphql", alice.key, body)
         held = asyncio.create_task(alice.graphql(LIST_GQL))
         await asyncio.sleep(0.1)  # the list has the one turn
         mutation = asyncio.create_task(app.asgi(scope, receive, send))
