@@ -71,11 +71,10 @@ class Admission:
         waits = slots.locked()
         await acquire_within(slots, self.wait)
         turn = _Turn(slots)
-        if waits and await _client_gone(receive):
-            turn.give_back()  # to the next in line, at once
-            raise ClientGone
         token = _CURRENT.set(turn)
-        try:
+        try:  # the turn is given back however the block ends, the asking included
+            if waits and await _client_gone(receive):
+                raise ClientGone  # the turn goes to the next in line at once
             yield
         finally:
             _CURRENT.reset(token)

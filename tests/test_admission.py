@@ -233,3 +233,30 @@ async def test_a_graphql_request_whose_client_leaves_is_answered_nowhere(
         listed = await behind
     assert sent[1]["status"] == 499  # answered to nobody
     assert listed["data"]["customers"]["items"] == []  # served, and the mutation never ran
+
+
+async def test_a_turn_comes_back_however_the_asking_ends(
+    services: Services, slow_lists: dict[str, Any]
+) -> None:
+    slow_lists["seconds"] = 0.3
+    async with paid_app(services, concurrent_requests=1, db_timeout=2.0) as app:
+        alice = await app.api("alice@a.example", "Team A")
+        body = b'{"company_name": "Broken Ltd"}'
+        asked: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            asked.append(len(asked))
+            if len(asked) == 1:
+                return {"type": "http.request", "body": body, "more_body": False}
+            raise OSError("the connection broke")  # asked whether the client is there
+
+        async def send(message: dict[str, Any]) -> None:
+            pass
+
+        held = asyncio.create_task(alice.get("/customers"))
+        await asyncio.sleep(0.1)  # the list has the one turn
+        with pytest.raises(OSError):
+            await app.asgi(post_scope("/api/v1/customers", alice.key, body), receive, send)
+        listed = await alice.get("/customers")  # the broken request's turn came back
+        assert (await held).status_code == 200
+    assert listed.status_code == 200 and listed.json()["data"] == []
