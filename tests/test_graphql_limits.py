@@ -9,9 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+import strawberry
 
+import invoiceflow.schema as schema_module
 from invoiceflow.app import Services, create_app
 from invoiceflow.schema import build_schema
+from invoiceflow.schema.checks import DocumentCheck
 from invoiceflow.settings import Settings
 from tests.conftest import Api, KeyFactory, Statements
 
@@ -115,8 +118,6 @@ async def test_strawberry_validates_a_document_once_and_keeps_refusing_it(
     """Behind the endpoint's checks, Strawberry's own validation (its rules added to
     graphql-core's) runs once per parsed document, and its answer stands for the next
     request of the same text."""
-    import invoiceflow.schema as schema_module
-
     calls: list[str] = []
     validate = schema_module.validate_document
 
@@ -132,3 +133,26 @@ async def test_strawberry_validates_a_document_once_and_keeps_refusing_it(
         answered = await schema.execute("{ validatedOnce: __typename }")
         assert answered.data == {"validatedOnce": "Query"} and not answered.errors
     assert sorted(calls) == ["{ validatedOnce }", "{ validatedOnce: __typename }"]
+
+
+@strawberry.input(one_of=True)
+class FindBy:
+    id: strawberry.Maybe[int]
+    name: strawberry.Maybe[str]
+
+
+@strawberry.type
+class FindQuery:
+    @strawberry.field
+    def find(self, by: FindBy) -> str:
+        return "found"
+
+
+def test_the_check_before_any_sql_has_strawberrys_rules_too() -> None:
+    """A document the endpoint lets through is one Strawberry's validation accepts: the check
+    runs graphql-core's rules and Strawberry's own (here: a @oneOf input given two keys, which
+    graphql-core's rules alone accept)."""
+    check = DocumentCheck(strawberry.Schema(FindQuery))
+    (error,) = check.errors('{ find(by: {id: 1, name: "Acme"}) }')
+    assert "must specify exactly one key" in error.message
+    assert check.errors("{ find(by: {id: 1}) }") == ()

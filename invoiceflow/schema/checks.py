@@ -3,8 +3,8 @@ introspection where it is switched off.
 
 The only place these limits are enforced (the GraphQL endpoint runs every document through
 it before execution): a rejected document costs no database work at all, not even the key
-lookup. The rules are Strawberry's own limiters' and graphql-core's. Results are cached per
-document text.
+lookup. The rules are graphql-core's, Strawberry's own validation rules and its limiters'.
+Results are cached per document text.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from graphql import GraphQLError, parse, specified_rules, validate
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions.max_aliases import create_validator as alias_limit
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
+from strawberry.schema.schema import validate_document
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -38,8 +39,10 @@ class DocumentCheck:
         except GraphQLError as error:
             return (error,)
         # The standard rules first: they reject fragment cycles, which the limit rules
-        # (walking fragments) must never see.
-        errors = validate(self.schema, document, specified_rules)
+        # (walking fragments) must never see. They are the rules Strawberry validates with
+        # during execution (graphql-core's and its own), so nothing that passes here is
+        # refused there.
+        errors = validate_document(self.schema, document, tuple(specified_rules))
         if not errors:
             errors = validate(self.schema, document, self.limits)
         return tuple(errors)
