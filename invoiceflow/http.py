@@ -16,9 +16,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from invoiceflow.resolvers.errors import PayloadTooLarge
+from invoiceflow.resolvers.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 MAX_BODY = 1024 * 1024
+# JSON nested deeper than this is refused (API.md §6): a body of a million brackets must cost
+# a 400, not the parser's recursion (a RecursionError is a 500) nor ours.
+MAX_JSON_DEPTH = 64
+NOT_JSON = "The request body is not valid JSON."
+TOO_DEEP = f"The request body nests deeper than {MAX_JSON_DEPTH} levels."
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 access_log = logging.getLogger("invoiceflow.access")
@@ -68,6 +73,42 @@ async def _receive_body(request: Request) -> bytes:
             raise PayloadTooLarge()
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def require_json(request: Request) -> None:
+    """415 unless the request says its body is JSON (``application/json``, any parameters)."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise UnsupportedMediaType()
+
+
+def parse_json(raw: bytes | str, *, exact: bool = False) -> Any:
+    """A JSON document, refused (400) when it is not JSON or nests deeper than 64 levels.
+
+    ``exact`` reads numbers with a fraction as Decimals (money in REST bodies); otherwise
+    orjson reads it (GraphQL's bodies and variables)."""
+    try:
+        value = json.loads(raw, parse_float=Decimal) if exact else orjson.loads(raw)
+    except RecursionError:  # json's C scanner, past the interpreter's recursion limit
+        raise BadRequest(TOO_DEEP) from None
+    except (ValueError, UnicodeDecodeError) as exc:  # orjson's own limit is 1,024 levels
+        raise BadRequest(TOO_DEEP if "recursion" in str(exc).lower() else NOT_JSON) from None
+    if _deeper_than(value, MAX_JSON_DEPTH):
+        raise BadRequest(TOO_DEEP)
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` holds arrays or objects more than ``limit`` levels deep (a top-level
+    object is one level). Walked with a stack, not recursion: it runs on what a client sent."""
+    pending = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while pending:
+        node, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _default(value: Any) -> Any:

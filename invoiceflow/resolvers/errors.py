@@ -73,6 +73,12 @@ class PayloadTooLarge(DomainError):
     default_message = "The request body is larger than 1 MB."
 
 
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+    default_message = "Send the request body as JSON, with 'Content-Type: application/json'."
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
     status = 429

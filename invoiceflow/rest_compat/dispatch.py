@@ -7,7 +7,6 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -17,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 from invoiceflow import idempotency
 from invoiceflow.context import Context, request_context
 from invoiceflow.failures import as_domain_error
-from invoiceflow.http import json_response, read_body
+from invoiceflow.http import json_response, parse_json, read_body, require_json
 from invoiceflow.ratelimit import rate_headers
 from invoiceflow.resolvers.errors import (
     BadRequest,
@@ -189,14 +188,13 @@ def _takes_body(route: Route) -> bool:
 
 
 async def _read_json_object(request: Request) -> Any:
-    """The JSON object sent; numbers with a fraction are read as exact Decimals."""
+    """The JSON object sent (with ``Content-Type: application/json``); numbers with a
+    fraction are read as exact Decimals."""
+    require_json(request)
     raw = await read_body(request)
     if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The request body is not valid JSON.") from None
+        raise BadRequest("The request body is empty: send a JSON object.")
+    body = parse_json(raw, exact=True)
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
     return body

@@ -19,8 +19,9 @@ from invoiceflow.rest_compat.table import Body, PathId, Query, Route
 
 REF = "#/components/schemas/{model}"
 ALWAYS = (401, 429, 500, 503)
-# A body that is not a JSON object (400) or is over 1 MB (413).
-BODY_ERRORS = (400, 413)
+# A body that is absent, not a JSON object or nested too deep (400), over 1 MB (413), or sent
+# as anything but application/json (415).
+BODY_ERRORS = (400, 413, 415)
 # Every POST takes an Idempotency-Key (API.md §2): a malformed one is a 400, a request still
 # running under it a 409, and the same key with another request a 422.
 IDEMPOTENCY_ERRORS = (400, 409, 422)
@@ -60,12 +61,6 @@ def _body_schema(models: list[type[BaseModel]], schemas: dict[str, Any]) -> None
         schema_generator=InputJsonSchema,
     )
     schemas.update(defs.get("$defs", {}))
-
-
-def _requires_fields(model: type) -> bool:
-    """Whether the input has required fields: an absent body reads as {}, enough otherwise."""
-    fields = model.model_fields if issubclass(model, BaseModel) else {}
-    return any(field.is_required() for field in fields.values())
 
 
 def _parameters(route: Route) -> list[dict[str, Any]]:
@@ -177,7 +172,8 @@ def build(routes: Sequence[Route]) -> dict[str, Any]:
         for arg in route.args.values():
             if isinstance(arg, Body) and arg.schema is not None:
                 operation["requestBody"] = {
-                    "required": _requires_fields(arg.schema),
+                    # an absent or blank body is a 400 (API.md §6): {} for "nothing to change"
+                    "required": True,
                     "content": {
                         "application/json": {
                             "schema": {"$ref": REF.format(model=arg.schema.__name__)}

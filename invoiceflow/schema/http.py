@@ -19,7 +19,7 @@ from invoiceflow import graphiql, idempotency
 from invoiceflow.auth import bearer_token, rate_key
 from invoiceflow.context import request_context
 from invoiceflow.failures import as_domain_error
-from invoiceflow.http import read_body
+from invoiceflow.http import parse_json, read_body, require_json
 from invoiceflow.ratelimit import rate_headers
 from invoiceflow.resolvers.errors import BadRequest, DomainError, MethodNotAllowed
 from invoiceflow.resolvers.principal import Principal
@@ -176,9 +176,10 @@ class GraphQLEndpoint:
         if request.method == "GET":
             params: Any = dict(request.query_params)
             if "variables" in params:
-                params["variables"] = _loads(params["variables"])
+                params["variables"] = parse_json(params["variables"])
         elif request.method == "POST":
-            params = _loads(await read_body(request))
+            require_json(request)
+            params = parse_json(await read_body(request))
         else:
             raise MethodNotAllowed("Use POST (or GET for queries).")
         if not isinstance(params, dict):
@@ -211,13 +212,6 @@ def _drop_tracebacks(errors: list[GraphQLError]) -> None:
             seen.add(id(exc))
             exc.__traceback__ = None
             pending += [exc.__cause__, exc.__context__, getattr(exc, "original_error", None)]
-
-
-def _loads(raw: bytes | str) -> Any:
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise BadRequest("The request body is not valid JSON.") from None
 
 
 __all__ = ["DomainError", "GraphQLEndpoint", "describe"]
