@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -55,6 +55,7 @@ from invoiceflow.resolvers.validation import (
     Input,
     Int,
     IsoDate,
+    days_after,
     not_null,
     parse,
     sent_fields,
@@ -401,7 +402,7 @@ async def open_invoice(
     )
     values |= {
         "invoice_number": format_number("INV", number),
-        "due_date": due_date or issue_date + timedelta(days=terms),
+        "due_date": due_date or days_after(issue_date, terms, "issue_date"),
         "estimate_id": estimate_id,
         "amount_paid": ZERO,
     }

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
 
@@ -78,15 +79,32 @@ def _min_length(metadata: list[Any]) -> int:
     return max((getattr(item, "min_length", 0) or 0 for item in metadata), default=0)
 
 
+# Every date the API takes (API.md §6); one a rule would push past the last is refused too.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(9999, 12, 31)
+DATE_RANGE = f"Must be between {FIRST_DATE.isoformat()} and {LAST_DATE.isoformat()}."
+
+
 def _as_date(value: Any) -> Any:
-    if isinstance(value, date):
-        return value
+    found: date | None = value if isinstance(value, date) else None
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PydanticCustomError("date_format", "Must be a date in the form YYYY-MM-DD.")
+        with contextlib.suppress(ValueError):
+            found = date.fromisoformat(value)
+    if found is None:
+        raise PydanticCustomError("date_format", "Must be a date in the form YYYY-MM-DD.")
+    if not FIRST_DATE <= found <= LAST_DATE:
+        raise PydanticCustomError("date_range", DATE_RANGE)
+    return found
+
+
+def days_after(start: date, days: int, field: str) -> date:
+    """``start`` plus ``days``, or a 422 on ``field`` (the date that was sent) when that
+    would be past the last date the API keeps."""
+    if (LAST_DATE - start).days < days:
+        raise ValidationFailed.on(
+            field, f"Must leave room for {days} days of payment terms before {LAST_DATE}."
+        )
+    return start + timedelta(days=days)
 
 
 def _as_decimal(value: Any) -> Any:
@@ -188,7 +206,12 @@ def _decimal_schema(number: dict[str, Any], pattern: str) -> WithJsonSchema:
     )
 
 
-IsoDate = Annotated[date, BeforeValidator(_as_date)]
+# The document states the range as a pattern of years (1900-9999): JSON Schema has none for dates.
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_as_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^(19|[2-9]\d)\d\d-"}),
+]
 Currency = Annotated[
     str, BeforeValidator(_currency), WithJsonSchema({"type": "string", "pattern": CURRENCY})
 ]
