@@ -11,7 +11,7 @@ import pytest
 from invoiceflow.rest_compat.routes import ROUTES
 from invoiceflow.rest_compat.table import Body, Route
 from tests.conftest import Api
-from tests.rest_support import error
+from tests.rest_support import data, error, field_errors
 
 BODY_ROUTES = [route for route in ROUTES if any(isinstance(a, Body) for a in route.args.values())]
 NO_BODY_POSTS = [route for route in ROUTES if route.method == "POST" and route not in BODY_ROUTES]
@@ -148,3 +148,113 @@ async def test_graphql_variables_nested_past_64_levels_are_400(alice: Api) -> No
     # then
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+# --- dates ------------------------------------------------------------------------------------
+
+CREATE_INVOICE = """
+mutation ($input: InvoiceInput!) { createInvoice(input: $input) { id dueDate } }
+"""
+
+
+async def test_an_issue_date_whose_terms_run_past_9999_is_422_on_both_apis(alice: Api) -> None:
+    # given: the team's default terms (30 days) from the last representable day
+    customer = await alice.create_customer()
+    body = {
+        "customer_id": customer["id"],
+        "issue_date": "9999-12-31",
+        "items": [{"description": "X", "quantity": 1, "unit_price": 5}],
+    }
+    # when
+    rest = await alice.post("/invoices", body)
+    graphql = await alice.graphql(
+        CREATE_INVOICE,
+        {
+            "input": {
+                "customerId": str(customer["id"]),
+                "issueDate": "9999-12-31",
+                "items": [{"description": "X", "quantity": "1", "unitPrice": "5"}],
+            }
+        },
+    )
+    # then
+    assert set(field_errors(rest)) == {"issue_date"}
+    (problem,) = graphql["errors"]
+    assert problem["extensions"]["code"] == "VALIDATION_ERROR"
+    assert set(problem["extensions"]["fields"]) == {"issueDate"}
+    assert (await alice.get("/invoices")).json()["meta"]["total"] == 0
+    # a due date given outright still fits
+    fits = await alice.post("/invoices", {**body, "due_date": "9999-12-31"})
+    assert fits.status_code == 201, fits.text
+    assert fits.json()["data"]["invoice_number"] == "INV-0001"
+
+
+@pytest.mark.parametrize("sent", ["1899-12-31", "0001-01-01", "10000-01-01", "9999-12-32"])
+@pytest.mark.parametrize("field", ["issue_date", "due_date"])
+async def test_dates_outside_1900_to_9999_are_422(sent: str, field: str, alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    body = {
+        "customer_id": customer["id"],
+        "issue_date": "1900-01-01",
+        "due_date": "9999-12-31",
+        "items": [{"description": "X", "quantity": 1, "unit_price": 5}],
+    }
+    # when
+    response = await alice.post("/invoices", {**body, field: sent})
+    # then
+    assert field in field_errors(response)
+
+
+async def test_the_first_and_last_dates_are_taken(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    # when
+    response = await alice.post(
+        "/invoices",
+        {
+            "customer_id": customer["id"],
+            "issue_date": "1900-01-01",
+            "due_date": "9999-12-31",
+            "items": [{"description": "X", "quantity": 1, "unit_price": 5}],
+        },
+    )
+    # then
+    invoice = data(response, 201)
+    assert (invoice["issue_date"], invoice["due_date"]) == ("1900-01-01", "9999-12-31")
+
+
+# --- search -----------------------------------------------------------------------------------
+
+LISTS = ["invoices", "customers", "products", "estimates"]
+
+
+@pytest.mark.parametrize("resource", LISTS)
+async def test_a_search_of_50000_characters_is_422_not_an_outage(resource: str, alice: Api) -> None:
+    # when
+    response = await alice.get(f"/{resource}", params={"search": "a" * 50_000})
+    # then
+    assert set(field_errors(response)) == {"search"}
+
+
+@pytest.mark.parametrize("resource", LISTS)
+async def test_a_search_of_200_characters_is_a_search(resource: str, alice: Api) -> None:
+    # when
+    at_most = await alice.get(f"/{resource}", params={"search": "a" * 200})
+    beyond = await alice.get(f"/{resource}", params={"search": "a" * 201})
+    # then
+    assert data(at_most) == []
+    assert set(field_errors(beyond)) == {"search"}
+
+
+@pytest.mark.parametrize("resource", LISTS)
+async def test_a_long_graphql_search_is_a_validation_error(resource: str, alice: Api) -> None:
+    # when
+    body = await alice.graphql(
+        f"query ($s: String) {{ {resource}(search: $s) {{ items {{ id }} }} }}",
+        {"s": "a" * 50_000},
+    )
+    # then
+    (problem,) = body["errors"]
+    assert problem["extensions"]["code"] == "VALIDATION_ERROR"
+    assert set(problem["extensions"]["fields"]) == {"search"}

@@ -18,6 +18,7 @@ DEFAULT_PER_PAGE = 15
 MAX_PER_PAGE = 100
 # GraphQL's Int, on both APIs: offsets stay far inside what a database takes.
 MAX_PAGE = 2**31 - 1
+MAX_SEARCH = 200  # characters of a list's ``search`` (API.md §6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,8 @@ def matches_search(*columns: Any) -> Any:
 
 def like_pattern(term: str) -> str:
     """A case-insensitive ``LIKE`` pattern matching ``term`` literally anywhere."""
+    if len(term) > MAX_SEARCH:  # SQLite refuses a long pattern as "too complex" (a 503 then)
+        raise ValidationFailed.on("search", f"Must be at most {MAX_SEARCH} characters.")
     if "\x00" in term:  # PostgreSQL takes no NUL in text: no stored text holds one
         raise ValidationFailed.on("search", "Must not contain the NUL character.")
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -81,6 +81,8 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
                 schema["pattern"] = NO_NUL
             if arg.enum:
                 schema["enum"] = list(arg.enum)
+            if arg.max_length is not None:
+                schema["maxLength"] = arg.max_length
             if arg.type is int:
                 schema.update(minimum=arg.minimum, maximum=arg.maximum)
             params.append(

@@ -21,6 +21,7 @@ from invoiceflow.resolvers import (
 from invoiceflow.resolvers.customers import CustomerCreate, CustomerUpdate
 from invoiceflow.resolvers.estimates import EstimateCreate, EstimateUpdate
 from invoiceflow.resolvers.invoices import SORTS, STATUSES, InvoiceCreate, InvoiceUpdate
+from invoiceflow.resolvers.pagination import MAX_SEARCH
 from invoiceflow.resolvers.payments import PaymentInput
 from invoiceflow.resolvers.products import ProductCreate, ProductUpdate, StockAdjustment
 from invoiceflow.resolvers.teams import SwitchInput, TeamSettingsInput
@@ -47,6 +48,10 @@ UPDATE = (400, 403, 404, 409, 422)
 DELETE = (403, 404, 409)
 
 
+def search(description: str) -> Query:
+    return Query("search", str, description, max_length=MAX_SEARCH)
+
+
 def updates(path: str, resolver: Any, summary: str, **row: Any) -> tuple[Route, Route]:
     """The same partial update under PUT and PATCH."""
     return (
@@ -60,7 +65,7 @@ ROUTES: tuple[Route, ...] = (
     # --- invoices -------------------------------------------------------------------------
     Route("GET", "/invoices", invoices.list_invoices, "List invoices", args={
         "status": Query("status", str, "Filter by status.", enum=STATUSES),
-        "search": Query("search", str, "Invoice number or customer name contains."),
+        "search": search("Invoice number or customer name contains."),
         "customer_id": Query("customer_id", int, "Only this customer's invoices."),
         "sort": Query("sort", str, "Sort field; '-' prefix for descending.",
                       enum=(*SORTS, *(f"-{s}" for s in SORTS))),
@@ -105,7 +110,7 @@ ROUTES: tuple[Route, ...] = (
           tag="Invoices"),
     # --- customers ------------------------------------------------------------------------
     Route("GET", "/customers", customers.list_customers, "List customers", args={
-        "search": Query("search", str, "Company, contact or email contains."), **paging(),
+        "search": search("Company, contact or email contains."), **paging(),
     }, shape=shapes.customer_summaries, many=True, errors=(422,), tag="Customers"),
     Route("POST", "/customers", customers.create_customer, "Create a customer",
           args={"data": Body(CustomerCreate)}, shape=shapes.customer_detail, status=201,
@@ -124,7 +129,7 @@ ROUTES: tuple[Route, ...] = (
           tag="Customers"),
     # --- products -------------------------------------------------------------------------
     Route("GET", "/products", products.list_products, "List products and services", args={
-        "search": Query("search", str, "Name, SKU or description contains."),
+        "search": search("Name, SKU or description contains."),
         "type": Query("type", str, "product or service.", enum=products.TYPES),
         "active": Query("active", bool, "Only active (true) or inactive (false) ones."),
         **paging(),
@@ -149,7 +154,7 @@ ROUTES: tuple[Route, ...] = (
     # --- estimates ------------------------------------------------------------------------
     Route("GET", "/estimates", estimates.list_estimates, "List estimates", args={
         "status": Query("status", str, "Filter by status.", enum=estimates.STATUSES),
-        "search": Query("search", str, "Estimate number or customer name contains."),
+        "search": search("Estimate number or customer name contains."),
         "customer_id": Query("customer_id", int, "Only this customer's estimates."),
         **paging(),
     }, shape=shapes.estimate_summaries, loads={"customer": shapes.CUSTOMER_REF_COLUMNS},

@@ -57,6 +57,8 @@ class Query(Arg):
     # and any integer beyond what the database's INTEGER holds is refused here).
     minimum: int = -MAX_INT
     maximum: int = MAX_INT
+    # The longest text taken (the document states it; the resolver checks it).
+    max_length: int | None = None
 
     def read(self, request: RequestData) -> Any:
         raw = request.query.get(self.name)
