@@ -12,11 +12,16 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from invoiceflow.resolvers.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from invoiceflow.resolvers.errors import (
+    BadRequest,
+    ClientClosedRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 MAX_BODY = 1024 * 1024
 # JSON nested deeper than this is refused (API.md §6): a body of a million brackets must cost
@@ -33,6 +38,9 @@ SECURITY_HEADERS = (
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 )
+# On every answer to a request that carries credentials (API.md §6): no shared cache, and no
+# browser's either, may keep a team's invoices or PDFs.
+PRIVATE = (b"cache-control", b"private, no-store")
 
 
 _BODY = "invoiceflow.body"  # the body read (or the error reading it), in the request's scope
@@ -67,11 +75,14 @@ async def _receive_body(request: Request) -> bytes:
         raise PayloadTooLarge()
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise PayloadTooLarge()
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise PayloadTooLarge()
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ClientClosedRequest() from None
     return b"".join(chunks)
 
 
@@ -145,7 +156,9 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        sent = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_headers = dict(scope["headers"])
+        sent = request_headers.get(b"x-request-id", b"").decode("latin-1")
+        private = b"authorization" in request_headers
         request_id = sent if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
@@ -158,6 +171,8 @@ class RequestLogMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
+                if private and not any(name == b"cache-control" for name, _ in headers):
+                    headers.append(PRIVATE)
                 message["headers"] = headers
             await send(message)
 

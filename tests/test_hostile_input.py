@@ -6,12 +6,20 @@ for a client's mistake, or a request that was taken when it should have been ref
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
+import httpx
 import pytest
 
+from invoiceflow.app import Services
 from invoiceflow.rest_compat.routes import ROUTES
 from invoiceflow.rest_compat.table import Body, Route
 from tests.conftest import Api
+from tests.getting_paid_support import paid_app
 from tests.rest_support import data, error, field_errors
+from tests.server_support import served
+from tests.test_request_logs import access_lines
 
 BODY_ROUTES = [route for route in ROUTES if any(isinstance(a, Body) for a in route.args.values())]
 NO_BODY_POSTS = [route for route in ROUTES if route.method == "POST" and route not in BODY_ROUTES]
@@ -258,3 +266,62 @@ async def test_a_long_graphql_search_is_a_validation_error(resource: str, alice:
     (problem,) = body["errors"]
     assert problem["extensions"]["code"] == "VALIDATION_ERROR"
     assert set(problem["extensions"]["fields"]) == {"search"}
+
+
+# --- disconnects and caches -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/customers", "/graphql", "/webhooks/stripe"], ids=["rest", "graphql", "stripe"]
+)
+async def test_a_client_that_leaves_mid_body_is_a_499_without_a_traceback(
+    path: str, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with paid_app(services) as app, served(app.asgi) as port:
+        alice = await app.api("alice@a.example", "Team A")
+        body = b'{"company_name": "Half Sent Ltd"}'
+        # given a request that announces 1,000 bytes and sends a few
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {alice.key}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        )
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(head.encode() + body[:10])
+        await writer.drain()
+        await asyncio.sleep(0.2)
+        # when its client closes the connection
+        writer.close()
+        await writer.wait_closed()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            for _ in range(50):  # the access line comes once the request is done
+                if any(line["method"] == "POST" for line in access_lines(caplog)):
+                    break
+                await asyncio.sleep(0.05)
+            after = await http.get("/api/v1/customers", headers=alice.headers)
+    # then: one access line with 499, nothing at ERROR, no traceback; the server serves on
+    (line,) = [line for line in access_lines(caplog) if line["method"] == "POST"]
+    assert line["path"] == path
+    assert line["status"] == 499
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+    assert "Traceback" not in caplog.text and "ClientDisconnect" not in caplog.text
+    assert after.status_code == 200 and after.json()["data"] == []
+
+
+async def test_authenticated_answers_are_never_cached(alice: Api) -> None:
+    # given
+    customer = await alice.create_customer()
+    invoice = await alice.create_invoice(customer["id"])
+    # when
+    answers = [
+        await alice.get("/invoices"),
+        await alice.get(f"/invoices/{invoice['id']}"),
+        await alice.get(f"/invoices/{invoice['id']}/pdf"),
+        await alice.get("/invoices/999"),
+        await alice.graphql_response("{ invoices { items { id } } }"),
+    ]
+    # then
+    for response in answers:
+        assert response.headers["cache-control"] == "private, no-store", response.request.url
+    assert answers[2].headers["content-type"] == "application/pdf"
+    assert "cache-control" not in (await alice.http.get("/healthz")).headers

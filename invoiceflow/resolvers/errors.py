@@ -73,6 +73,15 @@ class PayloadTooLarge(DomainError):
     default_message = "The request body is larger than 1 MB."
 
 
+class ClientClosedRequest(DomainError):
+    """The client hung up before its request was read: nginx's 499, answered to nobody and
+    logged as that status alone (API.md §6)."""
+
+    code = "client_closed_request"
+    status = 499
+    default_message = "The client closed the connection before sending its whole request."
+
+
 class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
     status = 415
