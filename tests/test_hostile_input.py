@@ -325,3 +325,28 @@ async def test_authenticated_answers_are_never_cached(alice: Api) -> None:
         assert response.headers["cache-control"] == "private, no-store", response.request.url
     assert answers[2].headers["content-type"] == "application/pdf"
     assert "cache-control" not in (await alice.http.get("/healthz")).headers
+
+
+# --- GraphQL's operationName ------------------------------------------------------------------
+
+TWO_OPERATIONS = """
+mutation Make { createCustomer(input: {companyName: "Twice Ltd"}) { id } }
+query Look { customers { items { companyName } } }
+"""
+
+
+async def test_several_operations_without_an_operation_name_are_400(alice: Api) -> None:
+    # when
+    response = await alice.http.post(
+        "/graphql", json={"query": TWO_OPERATIONS}, headers=alice.headers
+    )
+    # then: nothing ran (the first operation would have written)
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert (await alice.get("/customers")).json()["meta"]["total"] == 0
+    # and naming one runs that one
+    named = await alice.http.post(
+        "/graphql", json={"query": TWO_OPERATIONS, "operationName": "Make"}, headers=alice.headers
+    )
+    assert named.status_code == 200 and "errors" not in named.json(), named.text
+    assert (await alice.get("/customers")).json()["meta"]["total"] == 1

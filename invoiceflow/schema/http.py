@@ -41,9 +41,10 @@ def describe(query: str, operation_name: str | None) -> tuple[str, bool]:
         document = parse(query)
     except GraphQLError:
         return "invalid", False  # execution reports the syntax error
-    for definition in document.definitions:
-        if not isinstance(definition, OperationDefinitionNode):
-            continue
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is None and len(operations) > 1:  # the spec's GetOperation: an error
+        raise BadRequest("The document has several operations: name one in 'operationName'.")
+    for definition in operations:
         name = definition.name.value if definition.name else None
         if operation_name is None or name == operation_name:
             writes = definition.operation == OperationType.MUTATION
