@@ -30,9 +30,30 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
+# Key digest -> its user, learnt at each authentication in this process (the newest kept):
+# a GraphQL document refused before any SQL is still counted against the key's user.
+_USERS: dict[str, int] = {}
+_USERS_KEPT = 10_000
+
+
+def user_rate_key(user_id: int) -> str:
+    """The rate-limit counter of a user: all of the user's keys share it (API.md §6)."""
+    return f"user:{user_id}"
+
+
 def rate_key(authorization: str | None) -> str:
-    """The rate-limit counter of the key in this header (one per key, found without SQL)."""
-    return "key:" + hash_key(bearer_token(authorization))[:32]
+    """The rate-limit counter of the key in this header, found without SQL: its user's when
+    this process has authenticated the key before, the key's own until then."""
+    digest = hash_key(bearer_token(authorization))
+    user_id = _USERS.get(digest)
+    return user_rate_key(user_id) if user_id is not None else "key:" + digest[:32]
+
+
+def _learn_user(digest: str, user_id: int) -> None:
+    if digest not in _USERS:
+        if len(_USERS) >= _USERS_KEPT:
+            del _USERS[next(iter(_USERS))]
+        _USERS[digest] = user_id
 
 
 # Built once: composing the statement costs more than running it.
@@ -63,6 +84,7 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Prin
         raise Unauthenticated("This API key is unknown or has been revoked.")
     key_id, last_used_at, user_id, team_id, role, is_owner = found[0]
     assert user_id is not None  # a primary key, from an inner join
+    _learn_user(digest, user_id)
     return Principal(
         user_id=user_id,
         team_id=team_id,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoiceflow.admission import acquire_within
-from invoiceflow.auth import authenticate, key_use_is_stale, rate_key, touch_key
+from invoiceflow.auth import authenticate, key_use_is_stale, touch_key, user_rate_key
 from invoiceflow.loaders import Loaders
 from invoiceflow.resolvers.effects import Effects
 from invoiceflow.resolvers.principal import Principal
@@ -77,8 +77,10 @@ async def request_context(
     write: bool,
     request: Any = None,
     principal: Principal | None = None,
+    cost: int = 1,
 ) -> AsyncIterator[Context]:
-    """Authenticate, count the request against the key's limit, and run it in one transaction.
+    """Authenticate, count the request against its user's limit (``cost`` requests: a GraphQL
+    document's root mutation fields), and run it in one transaction.
 
     The transaction commits only when the block ends without an error; anything raised
     (including a client going away mid-request) rolls everything back.
@@ -91,7 +93,7 @@ async def request_context(
                 principal = await authenticate(session, authorization)
             if request is not None:
                 request.state.team_id = principal.team_id
-            state = await services.limiter.hit(rate_key(authorization))
+            state = await services.limiter.hit(user_rate_key(principal.user_id), cost)
             if request is not None:
                 request.state.rate = state
             context = Context(

@@ -1,4 +1,4 @@
-"""Per-key rate limits with the ``limits`` library: in process, or in Redis when configured."""
+"""Per-user rate limits with the ``limits`` library: in process, or in Redis when configured."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class RateLimitExceeded(RateLimited):
 
 
 class RateLimiter:
-    """One fixed-window counter per API key, shared by REST and GraphQL."""
+    """One fixed-window counter per user (all of its keys), shared by REST and GraphQL."""
 
     def __init__(self, spec: str, redis_url: str | None = None) -> None:
         self.item = parse(spec)
@@ -48,9 +48,9 @@ class RateLimiter:
         self.storage = storage
         self.strategy = FixedWindowRateLimiter(storage)
 
-    async def hit(self, key: str) -> RateState:
-        """Count one request for ``key``; raise RateLimitExceeded past the limit."""
-        allowed = await self.strategy.hit(self.item, key)
+    async def hit(self, key: str, cost: int = 1) -> RateState:
+        """Count ``cost`` requests for ``key``; raise RateLimitExceeded past the limit."""
+        allowed = await self.strategy.hit(self.item, key, cost=cost)
         stats = await self.strategy.get_window_stats(self.item, key)
         state = RateState(
             limit=self.item.amount,

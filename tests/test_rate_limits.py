@@ -1,4 +1,5 @@
-"""Per-key rate limits: headers, one counter per key shared by REST and GraphQL (API.md §2, §4)."""
+"""Per-user rate limits: headers, one counter per user (all of its keys) shared by REST and
+GraphQL, each root mutation field counted, at most 50 active keys (API.md §2, §4, §6)."""
 
 from __future__ import annotations
 
@@ -193,7 +194,7 @@ async def test_over_the_limit_graphql_is_429_and_does_nothing(three: Limited) ->
         assert await session.scalar(select(func.count()).select_from(Customer)) == 0
 
 
-async def test_two_keys_have_separate_counters(three: Limited) -> None:
+async def test_a_users_keys_share_one_counter(three: Limited) -> None:
     # given: two keys of two users, and a second key of the first user
     alice = await three.keys.api("alice@a.example", "Team A")
     bob = await three.keys.api("bob@b.example", "Team B")
@@ -204,11 +205,91 @@ async def test_two_keys_have_separate_counters(three: Limited) -> None:
     # when
     for_bob = await bob.get("/teams")
     for_alice_again = await alice_again.graphql_response(ME)
-    # then
+    # then: bob counts on his own; alice's other key is alice, over her limit
     assert for_bob.status_code == 200
     assert remaining(for_bob) == 2
-    assert for_alice_again.status_code == 200
-    assert remaining(for_alice_again) == 2
+    assert_graphql_429(for_alice_again)
+
+
+async def test_minting_keys_does_not_multiply_the_limit(three: Limited) -> None:
+    # given
+    alice = await three.keys.api("alice@a.example", "Team A")
+    # when: a key minted with a key, then used
+    minted = await alice.graphql('mutation { createApiKey(name: "more") { plainKey } }')
+    more = Api(alice.http, minted["data"]["createApiKey"]["plainKey"])
+    second = await more.get("/teams")
+    third = await alice.get("/teams")
+    over = await more.get("/teams")
+    # then
+    assert [remaining(second), remaining(third)] == [1, 0]
+    assert_rest_429(over)
+
+
+def _aliased_creates(count: int) -> str:
+    fields = " ".join(
+        f'c{n}: createCustomer(input: {{companyName: "Alias {n}"}}) {{ id }}' for n in range(count)
+    )
+    return f"mutation {{ {fields} }}"
+
+
+async def test_each_root_mutation_field_counts_as_a_request(hundred: Limited) -> None:
+    # given
+    alice = await hundred.keys.api("alice@a.example", "Team A")
+    before = remaining(await alice.get("/teams"))
+    # when
+    response = await alice.graphql_response(_aliased_creates(15))
+    # then
+    assert response.status_code == 200 and "errors" not in response.json(), response.text
+    assert remaining(response) == before - 15
+    # a query, however many root fields, is one request
+    listed = await alice.graphql_response("{ a: me { id } b: me { id } c: teams { id } }")
+    assert remaining(listed) == before - 16
+
+
+async def test_a_mutation_document_over_the_limit_does_nothing(services: Services) -> None:
+    async with limited_app(services, "10/minute") as ten:
+        # given
+        alice = await ten.keys.api("alice@a.example", "Team A")
+        # when: 15 creates where 10 requests are left
+        response = await alice.graphql_response(_aliased_creates(15))
+        # then
+        assert_graphql_429(response)
+        async with ten.services.db.read_sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(Customer)) == 0
+
+
+async def test_a_refused_document_counts_against_its_user(three: Limited) -> None:
+    # given: alice's second key, known to the server from one request
+    alice = await three.keys.api("alice@a.example", "Team A")
+    alice_again = await three.keys.api("alice@a.example", "Team A")
+    first = await alice_again.get("/teams")
+    # when: a document refused before any SQL, sent with the other key once it is known
+    await alice.get("/teams")
+    refused = await alice.graphql_response("{ " + "me { currentTeam { " * 6 + "id" + " } }" * 6)
+    # then
+    assert remaining(first) == 2
+    assert refused.status_code == 200 and refused.json()["errors"], refused.text
+    assert remaining(refused) == 0
+
+
+async def test_a_user_holds_at_most_50_active_keys(hundred: Limited) -> None:
+    # given: alice's first key and 49 more
+    alice = await hundred.keys.api("alice@a.example", "Team A")
+    create = 'mutation { createApiKey(name: "k") { apiKey { id } } }'
+    for _ in range(49):
+        created = await alice.graphql(create)
+        assert "errors" not in created, created
+    # when
+    fifty_first = await alice.graphql(create)
+    # then
+    (problem,) = fifty_first["errors"]
+    assert problem["extensions"]["code"] == "VALIDATION_ERROR"
+    assert "50" in problem["message"] or "50" in str(problem["extensions"]["fields"])
+    # a revoked key makes room for one more
+    keys = (await alice.graphql("{ apiKeys { id } }"))["data"]["apiKeys"]
+    revoked = await alice.graphql(f'mutation {{ revokeApiKey(id: "{keys[-1]["id"]}") }}')
+    assert "errors" not in revoked, revoked
+    assert "errors" not in await alice.graphql(create)
 
 
 async def _require_redis(spec: str) -> None:

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,6 +19,9 @@ from invoiceflow.resolvers.validation import Input, parse
 
 KEY_PREFIX = "ifk_"
 VISIBLE_CHARS = 12
+# Active keys a user may hold (API.md §6). The rate limit counts per user whatever the keys,
+# and a bound keeps a leaked key from minting an unbounded set of others.
+MAX_ACTIVE_KEYS = 50
 
 
 def hash_key(plain: str) -> str:
@@ -73,6 +76,18 @@ async def key_is_active(session: AsyncSession, plain: str) -> bool:
 
 
 async def _issue(session: AsyncSession, *, user_id: int, name: str) -> tuple[ApiKey, str]:
+    # The user's row locked first (PostgreSQL; SQLite has one writer at a time): two
+    # concurrent creates then count one after the other, never both 49.
+    await session.execute(select(col(User.id)).where(col(User.id) == user_id).with_for_update())
+    active = await session.scalar(
+        select(func.count())
+        .select_from(ApiKey)
+        .where(col(ApiKey.user_id) == user_id, col(ApiKey.revoked_at).is_(None))
+    )
+    if (active or 0) >= MAX_ACTIVE_KEYS:
+        raise ValidationFailed.on(
+            "name", f"You already hold {MAX_ACTIVE_KEYS} active API keys: revoke one first."
+        )
     plain, prefix, digest = new_key()
     key = ApiKey(user_id=user_id, name=name, prefix=prefix, key_hash=digest)
     session.add(key)

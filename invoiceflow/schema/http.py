@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import strawberry
 from graphql import GraphQLError, OperationType, parse
-from graphql.language import OperationDefinitionNode
+from graphql.language import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -31,16 +38,18 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=512)
-def describe(query: str, operation_name: str | None) -> tuple[str, bool]:
-    """The operation to run: its name (for the request log) and whether it writes
-    (it then takes a write transaction).
+def describe(query: str, operation_name: str | None) -> tuple[str, bool, int]:
+    """The operation to run: its name (for the request log), whether it writes (it then
+    takes a write transaction), and how many requests it counts for against the rate limit
+    (a mutation one per root field it runs: 15 aliased creates are 15, API.md §6).
 
-    Raises BadRequest when ``operation_name`` names no operation of the document.
+    Raises BadRequest when ``operation_name`` names no operation of the document, or when
+    none is named and the document has several.
     """
     try:
         document = parse(query)
     except GraphQLError:
-        return "invalid", False  # execution reports the syntax error
+        return "invalid", False, 1  # execution reports the syntax error
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None and len(operations) > 1:  # the spec's GetOperation: an error
         raise BadRequest("The document has several operations: name one in 'operationName'.")
@@ -48,10 +57,34 @@ def describe(query: str, operation_name: str | None) -> tuple[str, bool]:
         name = definition.name.value if definition.name else None
         if operation_name is None or name == operation_name:
             writes = definition.operation == OperationType.MUTATION
-            return name or f"anonymous {definition.operation.value}", writes
+            cost = _root_fields(definition, document) if writes else 1
+            return name or f"anonymous {definition.operation.value}", writes, cost
     if operation_name is not None:
         raise BadRequest(f"The document has no operation named {operation_name!r}.")
-    return "none", False
+    return "none", False, 1
+
+
+def _root_fields(operation: OperationDefinitionNode, document: DocumentNode) -> int:
+    """The root fields an operation runs: its distinct response names, through fragments
+    (fields of one name merge into one execution; a fragment spread twice runs once)."""
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    names: set[str] = set()
+    spread: set[str] = set()
+    pending = list(operation.selection_set.selections)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, FieldNode):
+            names.add((node.alias or node.name).value)
+        elif isinstance(node, InlineFragmentNode):
+            pending.extend(node.selection_set.selections)
+        elif isinstance(node, FragmentSpreadNode) and node.name.value not in spread:
+            spread.add(node.name.value)
+            fragment = fragments.get(node.name.value)
+            if fragment is not None:
+                pending.extend(fragment.selection_set.selections)
+    return max(1, len(names))
 
 
 def _error_response(request: Request, exc: BaseException) -> Response:
@@ -114,12 +147,12 @@ class GraphQLEndpoint:
                     headers=rate_headers(request),
                     media_type="application/json",
                 )
-            request.state.operation, write = describe(query, operation_name)
+            request.state.operation, write, cost = describe(query, operation_name)
             if write and request.method == "GET":
                 raise MethodNotAllowed("Mutations must be sent with POST.")
             key = idempotency.requested_key(request) if write else None
             if key is None:
-                return await self.execute(request, query, variables, operation_name, write)
+                return await self.execute(request, query, variables, operation_name, write, cost)
             sent = {"query": query, "variables": variables, "operationName": operation_name}
             print_ = idempotency.fingerprint("POST /graphql", json.dumps(sent, sort_keys=True))
             return await idempotency.once(
@@ -128,7 +161,7 @@ class GraphQLEndpoint:
                 key,
                 print_,
                 lambda principal: self.execute(
-                    request, query, variables, operation_name, write, principal
+                    request, query, variables, operation_name, write, cost, principal
                 ),
             )
         except BaseException as exc:
@@ -143,6 +176,7 @@ class GraphQLEndpoint:
         variables: dict[str, Any] | None,
         operation_name: str | None,
         write: bool,
+        cost: int = 1,
         principal: Principal | None = None,
     ) -> Response:
         """Run the document in one transaction; a result with errors commits nothing."""
@@ -153,6 +187,7 @@ class GraphQLEndpoint:
                 write=write,
                 request=request,
                 principal=principal,
+                cost=cost,
             ) as ctx:
                 result = await self.schema.execute(
                     query,
