@@ -66,8 +66,12 @@ def _loader(
     """A batching loader over ``read``. Keys that a resolver of this request remembered for
     ``name`` (resolvers/written.py: what it has just written) are answered without SQL."""
 
+    limit = extra.get("limit")
+
     async def batch(keys: Sequence[int]) -> list[Any]:
         known = written(session, name)
+        if limit is not None and known:
+            known = {key: value[:limit] for key, value in known.items()}
         missing = [key for key in keys if key not in known]
         found: dict[int, Any] = {}
         if missing:
@@ -138,3 +142,15 @@ class Loaders:
         self.principal = principal
         # loader name -> the columns of its rows this request reads (all, where absent)
         self.columns: Mapping[str, tuple[str, ...]] = columns or {}
+        self._newest: dict[tuple[str, int], Loader[Any, Any]] = {}
+
+    def newest(self, name: str, limit: int) -> Loader[int, list[Any]]:
+        """The list loader ``name`` with each key's list cut, in its own statement, to its
+        ``limit`` newest rows (a GraphQL list's ``first``)."""
+        made = self._newest.get((name, limit))
+        if made is None:
+            field: LoaderField[int, list[Any]] = getattr(type(self), name)
+            extra = {**field.extra, "limit": limit}
+            made = _loader(name, self.session, self.principal, field.read, **extra)
+            self._newest[(name, limit)] = made
+        return made

@@ -27,6 +27,7 @@ from schemathesis.graphql import nodes
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from invoiceflow.schema.checks import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from invoiceflow.schema.cost import MAX_COST
 from tests.fuzz_support import (
     FUZZ_BACKENDS,
     PROBES,
@@ -39,7 +40,14 @@ from tests.fuzz_support import (
 
 # What the contract lets an answer carry; SERVER_ERROR, SERVICE_UNAVAILABLE and UPSTREAM_ERROR
 # (nothing here reaches a mail server or Stripe) are failures.
-DOMAIN_CODES = {"BAD_REQUEST", "FORBIDDEN", "NOT_FOUND", "INVALID_STATE", "VALIDATION_ERROR"}
+DOMAIN_CODES = {
+    "BAD_REQUEST",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "INVALID_STATE",
+    "VALIDATION_ERROR",
+    "QUERY_TOO_COMPLEX",  # a documented limit: a document's cost over MAX_COST
+}
 # The documented limits: a generated document may well pass them.
 LIMITS = (
     f"exceeds maximum operation depth of {MAX_DEPTH}",
@@ -143,6 +151,8 @@ def graphql_answer(ctx: CheckContext, response: Response, case: Case) -> bool | 
         code = (error.get("extensions") or {}).get("code")
         assert code in DOMAIN_CODES, f"unexpected error code {code!r}: {response.text}"
         assert isinstance(error.get("message"), str) and error["message"], response.text
+        if code == "QUERY_TOO_COMPLEX":
+            assert error["extensions"]["cost"] > MAX_COST, response.text
         if positive and code == "BAD_REQUEST":
             assert any(limit in error["message"] for limit in LIMITS), response.text
     return None

@@ -251,8 +251,6 @@ def test_a_types_relations_are_its_relation_fields() -> None:
     invoice = _relations_of(InvoiceType.__strawberry_definition__)  # type: ignore[attr-defined]
     assert {name: loader for name, (loader, _) in invoice.items()} == {
         "customer": "customer",
-        "emails": "invoice_emails",
-        "payments": "invoice_payments",
         "items": "invoice_items",
     }
     row = SimpleNamespace(id=7, customer_id=3)

@@ -22,11 +22,12 @@ INTROSPECTION = "{ __schema { queryType { name } } }"
 
 
 def nested(depth: int) -> str:
-    """A query whose deepest field sits at ``depth`` (invoices.items counts 2)."""
+    """A query whose deepest field sits at ``depth`` (invoices.items counts 2), one invoice
+    a level (a document's cost is another limit: test_graphql_cost.py)."""
     inner = "id"
     levels = 1
     while levels < depth - 1:
-        inner = f"customer {{ invoices {{ {inner} }} }}"
+        inner = f"customer {{ invoices(first: 1) {{ {inner} }} }}"
         levels += 2
     return "{ invoices { items { " + inner + " } } }"
 
@@ -156,3 +157,9 @@ def test_the_check_before_any_sql_has_strawberrys_rules_too() -> None:
     (error,) = check.errors('{ find(by: {id: 1, name: "Acme"}) }')
     assert "must specify exactly one key" in error.message
     assert check.errors("{ find(by: {id: 1}) }") == ()
+
+
+async def test_an_empty_selection_set_is_refused(alice: Api, statements: Statements) -> None:
+    # graphql-core parses `{ }` below a field; Strawberry's depth limit then failed (a 500)
+    message = await refused(alice, statements, "{ invoices { } }")
+    assert "select a field" in message

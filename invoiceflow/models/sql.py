@@ -15,7 +15,17 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Executable, Float, Integer, any_, bindparam, insert, type_coerce
+from sqlalchemy import (
+    Executable,
+    Float,
+    Integer,
+    Select,
+    any_,
+    bindparam,
+    func,
+    insert,
+    type_coerce,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.ext.compiler import compiles
@@ -175,6 +185,21 @@ def money_as_float(columns: tuple[Any, ...]) -> tuple[Any, ...]:
 def is_postgres(session: AsyncSession) -> bool:
     assert session.bind is not None  # the app's sessions are always bound
     return session.bind.dialect.name == "postgresql"
+
+
+def newest_of_each(stmt: Select[Any], row_id: Any, group: Any) -> Select[Any]:
+    """``stmt`` keeping, of its rows of each ``group`` value, the newest ones by ``row_id``,
+    as many as are bound as ``first`` when it runs: a loader's lists cut in its own single
+    statement (a window over the same filter, joined back by id; SQLite and PostgreSQL)."""
+    rank = func.row_number().over(partition_by=group, order_by=row_id.desc())
+    ranked = (
+        stmt.with_only_columns(row_id.label("ranked_id"), rank.label("rank"))
+        .order_by(None)
+        .subquery("ranked")
+    )
+    return stmt.join(ranked, row_id == ranked.c.ranked_id).where(
+        ranked.c.rank <= bindparam("first", type_=Integer())
+    )
 
 
 def one_of_bound(column: Any, name: str, *, postgres: bool) -> Any:

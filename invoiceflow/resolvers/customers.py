@@ -18,6 +18,7 @@ from invoiceflow.models.sql import (
     grouped_by,
     is_postgres,
     lean_rows,
+    newest_of_each,
     one_of_bound,
     pick_columns,
     record_type,
@@ -289,28 +290,24 @@ async def invoices_by_customer_ids(
     *, session: AsyncSession, principal: Principal, ids: Sequence[int], limit: int | None = None
 ) -> list[list[Invoice]]:
     """Each customer's live invoices, newest first (the ``limit`` newest when given)."""
-    stmt = _invoices_statement(is_postgres(session), limit)
+    stmt = _invoices_statement(is_postgres(session), limit is not None)
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    if limit is not None:
+        params["first"] = limit
     return grouped_by(ids, (await session.execute(stmt, params)).scalars(), "customer_id")
 
 
-@functools.lru_cache(maxsize=16)
-def _invoices_statement(postgres: bool, limit: int | None) -> Select[Any]:
-    """Built once per database kind and limit; bound with ``team_id`` and ``ids``."""
-    stmt = select(Invoice).where(
-        *live_in_team(Invoice),
-        one_of_bound(col(Invoice.customer_id), "ids", postgres=postgres),
+@functools.cache
+def _invoices_statement(postgres: bool, limited: bool) -> Select[Any]:
+    """Built once per database kind; bound with ``team_id``, ``ids`` (and ``first``)."""
+    stmt = (
+        select(Invoice)
+        .where(
+            *live_in_team(Invoice),
+            one_of_bound(col(Invoice.customer_id), "ids", postgres=postgres),
+        )
+        .order_by(col(Invoice.id).desc())
     )
-    if limit is not None:
-        rank = (
-            func.row_number()
-            .over(partition_by=col(Invoice.customer_id), order_by=col(Invoice.id).desc())
-            .label("rank")
-        )
-        ranked = stmt.add_columns(rank).subquery()
-        stmt = (
-            select(Invoice)
-            .join(ranked, col(Invoice.id) == ranked.c.id)
-            .where(ranked.c.rank <= limit)
-        )
-    return stmt.order_by(col(Invoice.id).desc())
+    if limited:
+        stmt = newest_of_each(stmt, col(Invoice.id), col(Invoice.customer_id))
+    return stmt

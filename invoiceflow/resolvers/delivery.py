@@ -6,13 +6,14 @@ import functools
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Customer, EmailDelivery, Invoice, Team
-from invoiceflow.models.sql import grouped_by, is_postgres, one_of_bound
+from invoiceflow.models.sql import grouped_by, is_postgres, newest_of_each, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.pdf import money
 from invoiceflow.resolvers import documents, invoices
@@ -170,22 +171,29 @@ def _invoice_mail(
 
 
 async def emails_by_invoice_ids(
-    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int], limit: int | None = None
 ) -> list[list[EmailDelivery]]:
-    """Each invoice's delivery attempts, newest first."""
-    stmt = _emails_statement(is_postgres(session))
-    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    """Each invoice's delivery attempts, newest first (the ``limit`` newest when given)."""
+    stmt = _emails_statement(is_postgres(session), limit is not None)
+    params: dict[str, Any] = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    if limit is not None:
+        params["first"] = limit
     return grouped_by(ids, (await session.execute(stmt, params)).scalars(), "invoice_id")
 
 
 @functools.cache
-def _emails_statement(postgres: bool) -> Select[EmailDelivery]:
-    """Built once per database kind; bound with ``team_id`` and ``ids``."""
-    return (
+def _emails_statement(postgres: bool, limited: bool) -> Select[EmailDelivery]:
+    """Built once per database kind; bound with ``team_id``, ``ids`` (and ``first``)."""
+    stmt = (
         select(EmailDelivery)
         .where(
             in_team(EmailDelivery),
             one_of_bound(col(EmailDelivery.invoice_id), "ids", postgres=postgres),
         )
         .order_by(col(EmailDelivery.id).desc())
+    )
+    return (
+        newest_of_each(stmt, col(EmailDelivery.id), col(EmailDelivery.invoice_id))
+        if limited
+        else stmt
     )

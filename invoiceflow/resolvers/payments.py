@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Invoice, Payment
-from invoiceflow.models.sql import columns_of, grouped_by, is_postgres, lean_rows, one_of_bound
+from invoiceflow.models.sql import (
+    columns_of,
+    grouped_by,
+    is_postgres,
+    lean_rows,
+    newest_of_each,
+    one_of_bound,
+)
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.errors import InvalidState, ValidationFailed
@@ -107,16 +114,17 @@ PAYMENT_COLUMNS = columns_of(Payment)
 
 
 async def payments_by_invoice_ids(
-    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int], limit: int | None = None
 ) -> list[list[Payment]]:
-    stmt = _by_invoice_ids_statement(is_postgres(session))
-    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    """Each invoice's payments, newest recorded first (the ``limit`` newest when given)."""
+    stmt = _by_invoice_ids_statement(is_postgres(session), limit is not None)
+    params = _batch_params(principal, ids, limit)
     return grouped_by(ids, await lean_rows(session, stmt, params), "invoice_id")
 
 
 @functools.cache
-def _by_invoice_ids_statement(postgres: bool) -> Select[Any]:
-    return (
+def _by_invoice_ids_statement(postgres: bool, limited: bool) -> Select[Any]:
+    stmt = (
         select(*PAYMENT_COLUMNS)
         .where(
             in_team(Payment),
@@ -124,21 +132,22 @@ def _by_invoice_ids_statement(postgres: bool) -> Select[Any]:
         )
         .order_by(col(Payment.id).desc())
     )
+    return newest_of_each(stmt, col(Payment.id), col(Payment.invoice_id)) if limited else stmt
 
 
 async def payments_by_customer_ids(
-    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int], limit: int | None = None
 ) -> list[list[Payment]]:
     """Each customer's payment history, newest recorded first, as on each invoice
-    (deleted invoices' payments included)."""
-    stmt = _by_customer_ids_statement(is_postgres(session))
-    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    (deleted invoices' payments included; the ``limit`` newest when given)."""
+    stmt = _by_customer_ids_statement(is_postgres(session), limit is not None)
+    params = _batch_params(principal, ids, limit)
     return grouped_by(ids, await lean_rows(session, stmt, params), "payer_id")
 
 
 @functools.cache
-def _by_customer_ids_statement(postgres: bool) -> Select[Any]:
-    return (
+def _by_customer_ids_statement(postgres: bool, limited: bool) -> Select[Any]:
+    stmt = (
         select(*PAYMENT_COLUMNS, col(Invoice.customer_id).label("payer_id"))
         .join(Invoice, col(Invoice.id) == col(Payment.invoice_id))
         .where(
@@ -147,6 +156,14 @@ def _by_customer_ids_statement(postgres: bool) -> Select[Any]:
         )
         .order_by(col(Payment.id).desc())
     )
+    return newest_of_each(stmt, col(Payment.id), col(Invoice.customer_id)) if limited else stmt
+
+
+def _batch_params(principal: Principal, ids: Sequence[int], limit: int | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    if limit is not None:
+        params["first"] = limit
+    return params
 
 
 async def record_stripe_checkout(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow.models import Product, StockMovement
-from invoiceflow.models.sql import grouped_by, is_postgres, one_of_bound
+from invoiceflow.models.sql import grouped_by, is_postgres, newest_of_each, one_of_bound
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
@@ -280,22 +280,29 @@ def _by_ids_statement(postgres: bool) -> Select[Product]:
 
 
 async def movements_by_product_ids(
-    *, session: AsyncSession, principal: Principal, ids: Sequence[int]
+    *, session: AsyncSession, principal: Principal, ids: Sequence[int], limit: int | None = None
 ) -> list[list[StockMovement]]:
-    """Each product's stock movements, newest first."""
-    stmt = _movements_statement(is_postgres(session))
-    params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    """Each product's stock movements, newest first (the ``limit`` newest when given)."""
+    stmt = _movements_statement(is_postgres(session), limit is not None)
+    params: dict[str, Any] = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
+    if limit is not None:
+        params["first"] = limit
     return grouped_by(ids, (await session.execute(stmt, params)).scalars(), "product_id")
 
 
 @functools.cache
-def _movements_statement(postgres: bool) -> Select[StockMovement]:
-    """Built once per database kind; bound with ``team_id`` and ``ids``."""
-    return (
+def _movements_statement(postgres: bool, limited: bool) -> Select[StockMovement]:
+    """Built once per database kind; bound with ``team_id``, ``ids`` (and ``first``)."""
+    stmt = (
         select(StockMovement)
         .where(
             in_team(StockMovement),
             one_of_bound(col(StockMovement.product_id), "ids", postgres=postgres),
         )
         .order_by(col(StockMovement.id).desc())
+    )
+    return (
+        newest_of_each(stmt, col(StockMovement.id), col(StockMovement.product_id))
+        if limited
+        else stmt
     )

@@ -12,8 +12,9 @@ from invoiceflow.models import Estimate as EstimateModel
 from invoiceflow.models import EstimateItem as EstimateItemModel
 from invoiceflow.models import Payment as PaymentModel
 from invoiceflow.models import Product as ProductModel
+from invoiceflow.resolvers.lines import MAX_LINES
 from invoiceflow.resolvers.pagination import Page
-from invoiceflow.schema.prefetch import relation
+from invoiceflow.schema.prefetch import newest, relation
 from invoiceflow.schema.types import CustomerType, InvoiceType, PageInfo
 
 
@@ -74,7 +75,7 @@ class ProductType_:
     def type(self, root: strawberry.Parent[ProductModel]) -> ProductType:
         return ProductType(root.type)
 
-    stock_movements: list[StockMovementType] = relation(
+    stock_movements: list[StockMovementType] = newest(
         "stock_movements", "id", description="Stock changes, newest first."
     )
 
@@ -143,7 +144,7 @@ class EstimateType:
 
     customer: CustomerType = relation("customer", "customer_id")
 
-    items: list[EstimateItemType] = relation("estimate_items", "id")
+    items: list[EstimateItemType] = relation("estimate_items", "id", cap=MAX_LINES)
 
     converted_invoice: InvoiceType | None = relation("invoice", "converted_invoice_id")
 

@@ -140,14 +140,11 @@ class GraphQLEndpoint:
             bearer_token(authorization)  # 401 before any work
             problems = self.check.errors(query)
             if problems:  # refused before any SQL, the key lookup included; still counted
-                request.state.rate = await self.services.limiter.hit(rate_key(authorization))
-                errors = [format_error(error) for error in problems]
-                return Response(
-                    orjson.dumps({"errors": errors}),
-                    headers=rate_headers(request),
-                    media_type="application/json",
-                )
+                return await self._refused(request, [format_error(e) for e in problems])
             request.state.operation, write, cost = describe(query, operation_name)
+            too_complex = self.check.too_complex(query, operation_name, variables)
+            if too_complex is not None:
+                return await self._refused(request, [too_complex])
             if write and request.method == "GET":
                 raise MethodNotAllowed("Mutations must be sent with POST.")
             key = idempotency.requested_key(request) if write else None
@@ -168,6 +165,16 @@ class GraphQLEndpoint:
             if isinstance(exc, asyncio.CancelledError):
                 raise
             return _error_response(request, exc)
+
+    async def _refused(self, request: Request, errors: list[dict[str, Any]]) -> Response:
+        """A document refused before any SQL (the key lookup included), still counted."""
+        authorization = request.headers.get("authorization")
+        request.state.rate = await self.services.limiter.hit(rate_key(authorization))
+        return Response(
+            orjson.dumps({"errors": errors}),
+            headers=rate_headers(request),
+            media_type="application/json",
+        )
 
     async def execute(
         self,

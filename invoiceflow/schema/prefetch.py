@@ -14,7 +14,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from aiodataloader import DataLoader
@@ -36,6 +36,8 @@ from strawberry.utils.str_converters import to_camel_case
 
 from invoiceflow.context import Context
 from invoiceflow.loaders import Loader
+from invoiceflow.resolvers.errors import ValidationFailed
+from invoiceflow.schema.cost import DEFAULT_FIRST, MAX_FIRST
 from invoiceflow.schema.memo import ByIdentity
 
 
@@ -44,9 +46,13 @@ def now_or_later(loader: DataLoader[Any, Any], key: Any) -> Any:
     return future.result() if future.done() else future
 
 
-def relation(loader: str, column: str, *, description: str | None = None) -> Any:
+def relation(
+    loader: str, column: str, *, description: str | None = None, cap: int | None = None
+) -> Any:
     """A field answered by ``loader`` (a name on the request's Loaders) for the row's
     ``column`` (the key: ``id``, or a foreign key like ``customer_id``); null when it is.
+    ``cap``: for a list, the most items it can hold (what a query's cost counts it as,
+    schema/cost.py).
 
     The field's ``lean`` metadata is the same function of (row, context), so that the
     executor (schema/execution.py) can call it without building Strawberry's Info.
@@ -64,7 +70,38 @@ def relation(loader: str, column: str, *, description: str | None = None) -> Any
         return load(root, info.context)
 
     metadata = {"lean": load, "reads": (column,), "relation": (loader, key)}
+    if cap is not None:
+        metadata["cap"] = cap
     return strawberry.field(resolver=resolve, description=description, metadata=metadata)
+
+
+def newest(loader: str, column: str, *, description: str) -> Any:
+    """A list field answered by ``loader`` for the row's ``column``, cut to the ``first``
+    newest items (20 unless asked, at most 100): a list with no bound of its own, capped so
+    that a query's cost stays known before it runs (API.md §6, schema/cost.py)."""
+
+    key = operator.attrgetter(column)
+
+    def resolve(
+        root: strawberry.Parent[Any],
+        info: Info[Context, None],
+        first: Annotated[
+            int | None,
+            strawberry.argument(description=f"How many, newest first (at most {MAX_FIRST})."),
+        ] = DEFAULT_FIRST,
+    ) -> Any:
+        if first is None:
+            first = DEFAULT_FIRST
+        if first < 1:
+            raise ValidationFailed.on("first", "Must be 1 or more.")
+        value = key(root)
+        if value is None:
+            return None
+        return now_or_later(info.context.loaders.newest(loader, min(first, MAX_FIRST)), value)
+
+    return strawberry.field(
+        resolver=resolve, description=description, metadata={"reads": (column,)}
+    )
 
 
 def _graphql_name(field: Any) -> str:

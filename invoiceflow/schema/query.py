@@ -29,6 +29,9 @@ from invoiceflow.schema.types import (
 )
 
 CtxInfo = Info[Context, None]
+# What a query's cost counts the caller's own teams and keys as (schema/cost.py): a user's
+# memberships come from an admin, and at most 50 of its keys are active.
+MAX_LISTED = 100
 
 
 def object_id(value: strawberry.ID | None) -> int | None:
@@ -45,7 +48,7 @@ class Query:
         ctx = info.context
         return await teams.get_user(session=ctx.session, principal=ctx.principal)  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(metadata={"cap": MAX_LISTED})
     async def teams(self, info: CtxInfo) -> list[TeamType]:
         ctx = info.context
         return await teams.list_teams(session=ctx.session, principal=ctx.principal)  # type: ignore[return-value]
@@ -132,7 +135,7 @@ class Query:
         await prime(info, [found], CustomerType)
         return found  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(metadata={"cap": MAX_LISTED})
     async def api_keys(self, info: CtxInfo) -> list[ApiKeyType]:
         ctx = info.context
         return await api_keys.list_api_keys(session=ctx.session, principal=ctx.principal)  # type: ignore[return-value]

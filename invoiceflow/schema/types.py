@@ -21,11 +21,12 @@ from invoiceflow.models import EmailDelivery as EmailDeliveryModel
 from invoiceflow.models import Invoice as InvoiceModel
 from invoiceflow.models import InvoiceItem as InvoiceItemModel
 from invoiceflow.models import User as UserModel
-from invoiceflow.resolvers import teams
+from invoiceflow.resolvers import customers, teams
 from invoiceflow.resolvers.invoices import STATUS_COLUMNS, effective_status
+from invoiceflow.resolvers.lines import MAX_LINES
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.resolvers.teams import TeamView
-from invoiceflow.schema.prefetch import relation
+from invoiceflow.schema.prefetch import newest, relation
 
 if TYPE_CHECKING:
     from invoiceflow.schema.catalog_types import PaymentType, ProductType_
@@ -185,17 +186,17 @@ class InvoiceType:
     def pdf_url(self, root: strawberry.Parent[InvoiceModel]) -> str:
         return f"/api/v1/invoices/{root.id}/pdf"
 
-    emails: list[EmailDeliveryType] = relation(
+    emails: list[EmailDeliveryType] = newest(
         "invoice_emails",
         "id",
         description="Email deliveries of this invoice, newest first.",
     )
 
-    payments: list[Payment] = relation(
+    payments: list[Payment] = newest(
         "invoice_payments", "id", description="Payments received, newest first."
     )
 
-    items: list[InvoiceItemType] = relation("invoice_items", "id")
+    items: list[InvoiceItemType] = relation("invoice_items", "id", cap=MAX_LINES)
 
 
 @strawberry.type(name="Customer")
@@ -218,20 +219,23 @@ class CustomerType:
 
     total_invoiced: decimal.Decimal = relation("customer_total_invoiced", "id")
 
-    invoices: list[InvoiceType] = relation(
+    invoices: list[InvoiceType] = newest(
         "customer_invoices",
         "id",
         description="The customer's invoices, newest first.",
     )
 
-    payments: list[Payment] = relation(
+    payments: list[Payment] = newest(
         "customer_payments",
         "id",
         description="The customer's payment history, newest first.",
     )
 
     recent_invoices: list[InvoiceType] = relation(
-        "customer_recent_invoices", "id", description="The 10 newest invoices."
+        "customer_recent_invoices",
+        "id",
+        description="The 10 newest invoices.",
+        cap=customers.RECENT_INVOICES,
     )
 
 
