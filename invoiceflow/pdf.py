@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from invoiceflow.resolvers.money import minor_unit_exponent
 
@@ -114,7 +113,7 @@ def _bold_font() -> Path:
 
 
 def render(doc: PdfDocument) -> bytes:
-    pdf = FPDF(format="A4")
+    pdf = _Document(format="A4")
     pdf.set_creation_date(doc.stamp)
     pdf.set_title(f"{doc.title} {doc.number}")
     pdf.set_author(doc.seller)
@@ -169,29 +168,146 @@ def _parties(pdf: FPDF, doc: PdfDocument) -> None:
     pdf.ln(6)
 
 
-def _lines(pdf: FPDF, doc: PdfDocument) -> None:
+# The lines' columns: heading, share of the width (percent), alignment.
+COLUMNS = (("Description", 46, "L"), ("Qty", 11, "R"), ("Unit price", 16, "R"),
+           ("Tax", 10, "R"), ("Amount", 17, "R"))  # fmt: skip
+LINE_HEIGHT = 5.0
+PAD = 1.2
+
+
+class _Document(FPDF):
+    """A PDF whose pages, once the lines have begun, each start with the lines' headings:
+    a long description flows on to the next page (API.md §6) under the same columns."""
+
+    widths: tuple[float, ...] = ()
+
+    def header(self) -> None:
+        if self.widths:
+            _headings(self)
+
+
+def _headings(pdf: _Document) -> None:
+    pdf.set_font("sans", "B", 10)
+    pdf.set_text_color(*MUTED)
+    for (heading, _, align), width in zip(COLUMNS, pdf.widths, strict=True):
+        pdf.cell(width, LINE_HEIGHT + 2 * PAD, heading, align=align)
+    pdf.ln()
+    _rule(pdf)
     pdf.set_font("sans", "", 10)
+    pdf.set_text_color(*INK)
+
+
+def _rule(pdf: FPDF) -> None:
     pdf.set_draw_color(*RULE)
-    headings = FontFace(emphasis="BOLD", color=MUTED)
-    with pdf.table(
-        col_widths=(46, 11, 16, 10, 17),
-        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
-        headings_style=headings,
-        borders_layout="HORIZONTAL_LINES",
-        line_height=7,
-    ) as table:
-        table.row(("Description", "Qty", "Unit price", "Tax", "Amount"))
-        for line in doc.lines:
-            table.row(
-                (
-                    line.description,
-                    quantity(line.quantity),
-                    money(line.unit_price, doc.currency),
-                    f"{quantity(line.tax_rate)}%",
-                    money(line.amount, doc.currency),
-                )
-            )
+    pdf.line(pdf.l_margin, pdf.y, pdf.l_margin + pdf.epw, pdf.y)
+
+
+def _lines(pdf: _Document, doc: PdfDocument) -> None:
+    """One row a line: its figures beside the first lines of its description, which wraps
+    over as many lines, and pages, as it needs (fpdf's tables keep a row on one page, and
+    refused a description taller than a page).
+
+    The description is wrapped here, a word's width measured once, and each of its lines
+    drawn as one string: fpdf's own wrapping measures the line so far again at every
+    character, and took 10 s for 500 lines of 2,000 characters (API.md §6 wants 5)."""
+    pdf.widths = tuple(pdf.epw * share / 100 for _, share, _ in COLUMNS)
+    _headings(pdf)
+    first = pdf.widths[0]
+    measure = _Widths(pdf)
+    covered = _sans_coverage()
+    baseline = LINE_HEIGHT / 2 + 0.3 * pdf.font_size  # where fpdf's cell() puts it
+    for line in doc.lines:
+        if pdf.will_page_break(LINE_HEIGHT + 2 * PAD):
+            pdf.add_page()
+        pdf.y += PAD
+        figures = (
+            quantity(line.quantity),
+            money(line.unit_price, doc.currency),
+            f"{quantity(line.tax_rate)}%",
+            money(line.amount, doc.currency),
+        )
+        pdf.x = pdf.l_margin + first
+        for figure, width in zip(figures, pdf.widths[1:], strict=True):
+            pdf.cell(width, LINE_HEIGHT, figure, align="R")
+        for index, text in enumerate(measure.wrap(line.description, first - 2 * pdf.c_margin)):
+            if index and pdf.will_page_break(LINE_HEIGHT):
+                pdf.add_page()
+            if all(ord(ch) in covered for ch in text):
+                pdf.text(pdf.l_margin + pdf.c_margin, pdf.y + baseline, text)
+            else:  # a glyph of the fallback font: cell() draws it in that font
+                pdf.x = pdf.l_margin
+                pdf.cell(first, LINE_HEIGHT, text)
+            pdf.y += LINE_HEIGHT
+        pdf.y += PAD
+        _rule(pdf)
+    pdf.widths = ()
     pdf.ln(4)
+
+
+class _Widths:
+    """Text widths in the lines' font (a glyph Noto Sans lacks in the fallback's), each
+    character measured once, and text wrapped to a width by them."""
+
+    def __init__(self, pdf: FPDF) -> None:
+        self.pdf = pdf
+        self.known: dict[str, float] = {}
+        self.covered = _sans_coverage()
+
+    def of(self, text: str) -> float:
+        known = self.known
+        total = 0.0
+        for ch in text:
+            width = known.get(ch)
+            if width is None:
+                width = known[ch] = self._measure(ch)
+            total += width
+        return total
+
+    def _measure(self, ch: str) -> float:
+        pdf = self.pdf
+        if ord(ch) in self.covered or "cjk" not in pdf.fonts:
+            return float(pdf.get_string_width(ch))
+        pdf.set_font("cjk", "", pdf.font_size_pt)
+        try:
+            return float(pdf.get_string_width(ch))
+        finally:
+            pdf.set_font("sans", "", pdf.font_size_pt)
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        """``text`` in lines no wider than ``width``: broken at spaces, a word wider than a
+        line broken where it must, and a newline kept as a line break."""
+        lines: list[str] = []
+        space = self.of(" ")
+        for paragraph in text.split("\n"):
+            current: list[str] = []
+            used = 0.0
+            for word in paragraph.split(" "):
+                size = self.of(word)
+                if current and used + space + size <= width:
+                    current.append(word)
+                    used += space + size
+                    continue
+                if current:
+                    lines.append(" ".join(current))
+                current, used = [word], size
+                if size > width:  # longer than a line: as much of it as fits, a line each
+                    pieces = self._split(word, width)
+                    lines += pieces[:-1]
+                    current, used = [pieces[-1]], self.of(pieces[-1])
+            lines.append(" ".join(current))
+        return lines
+
+    def _split(self, word: str, width: float) -> list[str]:
+        pieces: list[str] = []
+        start, used = 0, 0.0
+        for index, ch in enumerate(word):
+            size = self.of(ch)
+            if used + size > width and index > start:
+                pieces.append(word[start:index])
+                start, used = index, 0.0
+            used += size
+        pieces.append(word[start:])
+        return pieces
 
 
 def _totals(pdf: FPDF, doc: PdfDocument) -> None:

@@ -182,3 +182,59 @@ async def test_graphql_says_where_the_pdf_is(alice: Api, bob: Api) -> None:
     assert hidden is None
     download = await alice.http.get(found["pdfUrl"], headers=alice.headers)
     assert "INV-0001" in pdf_text(pdf(download, "INV-0001.pdf"))
+
+
+# --- long descriptions (API.md §6) ------------------------------------------------------------
+
+WORDS = " ".join(f"word{n:04d}" for n in range(250))[:2000]  # 2,000 characters of words
+UNBROKEN = "x" * 1999 + "y"  # one word longer than a page is wide
+HEADINGS = squeeze("Description Qty Unit price Tax Amount")
+
+
+def lines_text(content: bytes) -> str:
+    """The PDF's text squeezed, without the headings that start each page of lines (they fall
+    within a description that flows on to the next page)."""
+    return squeeze(pdf_text(content)).replace(HEADINGS, "")
+
+
+async def test_a_2000_character_description_renders_on_every_pdf_route(alice: Api) -> None:
+    # given: the longest descriptions the API takes, as words and as one unbroken word
+    customer = await alice.create_customer(company_name="Long Ltd", email="ap@long.example")
+    items = [
+        {"description": WORDS, "quantity": 1, "unit_price": 10},
+        {"description": UNBROKEN, "quantity": 2, "unit_price": 5},
+    ]
+    invoice = await alice.create_invoice(customer["id"], items=items)
+    body = {"customer_id": customer["id"], "items": items}
+    estimate = data(await alice.post("/estimates", body), 201)
+    # when
+    invoice_pdf = pdf(await alice.get(INVOICE_PDF.format(id=invoice["id"])), "INV-0001.pdf")
+    estimate_pdf = pdf(await alice.get(ESTIMATE_PDF.format(id=estimate["id"])), "EST-0001.pdf")
+    sent = await alice.post(f"/invoices/{invoice['id']}/send-email")
+    # then: every character of both, in order, wrapped over lines (and pages) as needed
+    for content in (invoice_pdf, estimate_pdf):
+        assert squeeze(pdf_text(content)).count(HEADINGS) >= 2  # one page was not enough
+        text = lines_text(content)
+        assert squeeze(WORDS) in text
+        assert UNBROKEN in text
+        assert "$20.00" in text  # the totals follow the lines
+    assert sent.status_code == 200, sent.text
+
+
+def test_500_lines_of_2000_characters_render_every_line() -> None:
+    # given: the largest document (bench.pdf prints how long it takes: API.md §6 wants 5 s)
+    from bench.pdf import document
+    from invoiceflow.pdf import render
+
+    doc = document(500, 2000)
+    # when
+    content = render(doc)
+    # then: many pages, and the text of every line in them, in order
+    assert squeeze(pdf_text(content)).count(HEADINGS) > 100  # they start every page of lines
+    text = lines_text(content)
+    position = 0
+    for line in doc.lines:
+        found = text.find(squeeze(line.description), position)
+        assert found >= 0, line.description[:40]
+        position = found
+    assert "€5,950.00" in text  # the total, after the last line
