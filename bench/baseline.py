@@ -157,8 +157,9 @@ async def rest_detail(conn: Conn, db: Db, team: int, invoice_id: int) -> dict[st
     paid = await conn.fetch(db.sql(PAYMENTS), team, invoice_id)
     found["items"] = [line(r) for r in lines]
     found["payments"] = [payment(r) for r in paid]
+    found["amount_overpaid"] = float(row[23])
     keys = ("notes", "payment_link_url", "estimate_id", "sent_at", "paid_at", "updated_at")
-    found.update(zip(keys, row[17:], strict=True))
+    found.update(zip(keys, row[17:23], strict=True))
     return found
 
 
@@ -278,6 +279,7 @@ async def rest_create(request: Request) -> Response:
         "created_at": now,
         "items": items,
         "payments": [],
+        "amount_overpaid": 0.0,
         "notes": body.get("notes"),
         "payment_link_url": None,
         "estimate_id": None,

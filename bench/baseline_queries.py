@@ -59,10 +59,8 @@ REST_SEARCH = (
 COUNT_SEARCH = "SELECT count(*) FROM invoices i" + LIVE + _search("$2")
 REST_ONE = (
     "SELECT " + SUMMARY + ", c.contact_name, c.email, i.notes, i.payment_link_url, "
-    "i.estimate_id, {ts:i.sent_at}, {ts:i.paid_at}, {ts:i.updated_at} FROM invoices i"
-    + CUSTOMER
-    + LIVE
-    + " AND i.id = $2"
+    "i.estimate_id, {ts:i.sent_at}, {ts:i.paid_at}, {ts:i.updated_at}, "
+    "{num2:i.amount_overpaid} FROM invoices i" + CUSTOMER + LIVE + " AND i.id = $2"
 )
 LINES = (
     "SELECT id, product_id, description, {num4:quantity}, {num4:unit_price}, {num4:tax_rate}, "

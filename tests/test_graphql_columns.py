@@ -15,8 +15,9 @@ from invoiceflow.schema.types import InvoiceType
 from tests.conftest import Api, Statements
 
 EVERY_FIELD = """
-    id invoiceNumber customerId subtotal tax total amountPaid balanceDue currency issueDate
-    dueDate notes paymentLinkUrl estimateId sentAt paidAt createdAt updatedAt status pdfUrl
+    id invoiceNumber customerId subtotal tax total amountPaid balanceDue amountOverpaid
+    currency issueDate dueDate notes paymentLinkUrl estimateId sentAt paidAt createdAt
+    updatedAt status pdfUrl
     customer { companyName } items { description } payments { amount } emails { kind }
 """
 
@@ -35,7 +36,7 @@ def test_the_columns_of_a_selection() -> None:
 def test_every_invoice_field_says_what_it_reads() -> None:
     names = set(EVERY_FIELD.replace("{", " ").replace("}", " ").split())
     fields = {f.name for f in InvoiceType.__strawberry_definition__.fields}  # type: ignore[attr-defined]
-    assert len(fields) == 24
+    assert len(fields) == 25
     assert columns_for(InvoiceType, names - {"companyName", "description", "amount", "kind"})
 
 

@@ -161,3 +161,54 @@ def test_0008_counts_each_teams_live_estimates_on_sqlite(sqlite_url: str) -> Non
 def test_0008_counts_each_teams_live_estimates_on_postgres(empty_pg_url: str) -> None:
     found = _kept_counts_after(empty_pg_url, "0007", ESTIMATES, "live_estimates")
     assert found == [(1, 3), (2, 0)]
+
+
+def _read_after(url: str, before: str, rows: tuple[str, ...], query: str) -> list[tuple[int, ...]]:
+    """Migrate to ``before``, write ``rows``, migrate to head, then read ``query``."""
+
+    async def run(statements: tuple[str, ...], read: str | None) -> list[tuple[int, ...]]:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as conn:
+                for statement in statements:
+                    await conn.execute(text(statement))
+                if read is None:
+                    return []
+                return [tuple(int(v) for v in row) for row in (await conn.execute(text(read)))]
+        finally:
+            await engine.dispose()
+
+    migrate.upgrade(url, before)
+    asyncio.run(run(TEAMS_AND_A_CUSTOMER + rows, None))
+    migrate.upgrade(url)
+    return asyncio.run(run((), query))
+
+
+# Two invoices as they stood before 0009: one paid in part (totals as SQLite stores them, in
+# cents; PostgreSQL's NUMERIC is given the same cents and read back times 100).
+PAID_IN_PART = tuple(
+    "INSERT INTO invoices (team_id, customer_id, number, invoice_number, status, currency, "
+    "issue_date, due_date, subtotal, tax, total, amount_paid, created_at, updated_at) VALUES "
+    f"(1, 1, {n}, 'INV-000{n}', '{status}', 'USD', '2025-01-01', '2025-01-31', "
+    f"{{total}}, 0, {{total}}, {{paid}}, '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+    for n, status in ((1, "partial"), (2, "sent"))
+)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_0009_keeps_every_amount_and_overpays_nothing(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    # given: 600000 cents with 100000 paid, and 1234 cents with nothing paid
+    sqlite = backend == "sqlite"
+    url = request.getfixturevalue("sqlite_url" if sqlite else "empty_pg_url")
+    scale = 1 if sqlite else 100  # SQLite keeps cents; PostgreSQL the amount itself
+    rows = (
+        PAID_IN_PART[0].format(total=600000 / scale, paid=100000 / scale),
+        PAID_IN_PART[1].format(total=1234 / scale, paid=0),
+    )
+    read = "SELECT number, total * {s}, amount_paid * {s}, amount_overpaid * {s} FROM invoices"
+    # when
+    found = _read_after(url, "0008", rows, read.format(s=scale) + " ORDER BY number")
+    # then
+    assert found == [(1, 600000, 100000, 0), (2, 1234, 0, 0)]

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 
 from invoiceflow.app import Services
-from invoiceflow.models import Payment
+from invoiceflow.models import Payment, StripeEvent
 from tests.conftest import Api
 from tests.getting_paid_support import (
     PaidApp,
@@ -180,7 +181,9 @@ async def test_unknown_event_types_are_acknowledged_and_ignored(services: Servic
         assert await s.stored() == s.invoice
 
 
-async def test_an_event_naming_another_team_records_nothing(services: Services) -> None:
+async def test_an_event_naming_another_team_is_refused_and_records_nothing(
+    services: Services,
+) -> None:
     async with shop(services) as s:
         # given: bob's team id with alice's invoice id
         bob = await s.app.api("bob@b.example", "Team B")
@@ -189,9 +192,10 @@ async def test_an_event_naming_another_team_records_nothing(services: Services) 
         payload = checkout_completed("evt_cross", s.invoice["id"], bob_team, 600000)
         # when
         response = await s.deliver(payload)
-        # then: acknowledged (Stripe must not retry it), but nothing changed
-        received(response, duplicate=False)
+        # then: no such invoice in that team (API.md §6: an unknown invoice id is a 400)
+        error(response, 400, "bad_request")
         assert await count(s.app.services, Payment) == 0
+        assert await count(s.app.services, StripeEvent) == 0
         assert await s.stored() == s.invoice
 
 
@@ -206,3 +210,149 @@ async def test_an_unpaid_checkout_records_nothing(services: Services) -> None:
         received(response, duplicate=False)
         assert await count(s.app.services, Payment) == 0
         assert await s.stored() == s.invoice
+
+
+# --- malformed events, the clock, overpayment (API.md §6) -------------------------------------
+
+
+def _event(s: Shop, event_id: str = "evt_bad", amount_minor: Any = 100000) -> dict[str, Any]:
+    return dict(json.loads(s.completed(event_id, amount_minor)))
+
+
+def _with(event: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """``event`` with the value at a dotted ``path`` replaced (or removed, for ``...``)."""
+    node: Any = event
+    *parents, last = path.split(".")
+    for part in parents:
+        node = node[part]
+    if value is ...:
+        del node[last]
+    else:
+        node[last] = value
+    return event
+
+
+MALFORMED = {
+    "no data": ("data", ...),
+    "data not an object": ("data", "checkout"),
+    "data.object null": ("data.object", None),
+    "no id": ("id", ...),
+    "an id of 10,000 characters": ("id", "evt_" + "x" * 10_000),
+    "no type": ("type", ...),
+    "a type of 200 characters": ("type", "checkout." + "x" * 200),
+    "amount_total not a number": ("data.object.amount_total", "abc"),
+    "amount_total a fraction": ("data.object.amount_total", 100.5),
+    "amount_total negative": ("data.object.amount_total", -100),
+    "amount_total a boolean": ("data.object.amount_total", True),
+    "amount_total of 30 digits": ("data.object.amount_total", 10**30),
+    "amount_total missing": ("data.object.amount_total", ...),
+    "an invoice id of 30 digits": ("data.object.metadata.invoice_id", "1" * 30),
+    "an invoice id not a number": ("data.object.metadata.invoice_id", "INV-0001"),
+    "no team id": ("data.object.metadata.team_id", ...),
+    "a currency of 5 letters": ("data.object.currency", "dollar"),
+    "a currency not a string": ("data.object.currency", 840),
+    "a payment intent of 300 characters": ("data.object.payment_intent", "pi_" + "x" * 300),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+async def test_a_signed_but_malformed_event_is_400_and_records_nothing(
+    case: str, services: Services
+) -> None:
+    async with shop(services) as s:
+        # given: a correctly signed event with one thing wrong
+        path, value = MALFORMED[case]
+        payload = json.dumps(_with(_event(s), path, value))
+        # when
+        response = await s.deliver(payload)
+        # then
+        error(response, 400, "bad_request")
+        assert await count(s.app.services, Payment) == 0
+        assert await count(s.app.services, StripeEvent) == 0
+        assert await s.stored() == s.invoice
+        # and the genuine event is still taken
+        received(await s.deliver(json.dumps(_event(s))), duplicate=False)
+        assert (await s.stored())["amount_paid"] == 1000.0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ["[" * 100_000 + "]" * 100_000, '["an", "array"]', '"a string"', "{not json"],
+    ids=["deep", "array", "string", "not json"],
+)
+async def test_a_signed_body_that_is_no_event_object_is_400(
+    payload: str, services: Services
+) -> None:
+    async with shop(services) as s:
+        # when
+        response = await s.deliver(payload)
+        # then
+        error(response, 400, "bad_request")
+        assert await count(s.app.services, StripeEvent) == 0
+
+
+async def test_a_checkout_that_is_not_ours_is_acknowledged(services: Services) -> None:
+    async with shop(services) as s:
+        # given: a checkout of the same account made by something else (no invoice metadata)
+        payload = json.dumps(_with(_event(s, "evt_theirs"), "data.object.metadata", {}))
+        # when
+        response = await s.deliver(payload)
+        # then
+        received(response, duplicate=False)
+        assert await count(s.app.services, Payment) == 0
+
+
+async def test_a_signature_dated_in_the_future_is_refused(services: Services) -> None:
+    async with shop(services) as s:
+        # given
+        payload = s.completed("evt_future", 100000)
+        now = int(time.time())
+        # when
+        ahead = await s.deliver(payload, stripe_signature(payload, at=now + 301))
+        far_ahead = await s.deliver(payload, stripe_signature(payload, at=now + 86_400))
+        # then
+        error(ahead, 400, "bad_request")
+        error(far_ahead, 400, "bad_request")
+        assert await count(s.app.services, Payment) == 0
+        # a clock a little ahead (within the tolerance) is taken
+        received(await s.deliver(payload, stripe_signature(payload, at=now + 200)), duplicate=False)
+
+
+async def test_a_payment_over_the_balance_keeps_the_excess_on_the_invoice(
+    services: Services,
+) -> None:
+    async with shop(services) as s:
+        # given: 1,000.00 paid of 6,000.00
+        received(await s.deliver(s.completed("evt_first", 100000)), duplicate=False)
+        # when: 7,000.00 more arrive through Stripe (5,000.00 were due)
+        received(await s.deliver(s.completed("evt_over", 700000)), duplicate=False)
+        # then: the whole amount is recorded; the invoice takes its balance, keeps the rest
+        paid = await s.stored()
+        assert (paid["status"], paid["amount_paid"], paid["balance_due"]) == ("paid", 6000.0, 0.0)
+        assert paid["amount_overpaid"] == 2000.0
+        assert [p["amount"] for p in paid["payments"]] == [7000.0, 1000.0]
+        # and a second, duplicate payment of a paid invoice is kept whole as well
+        received(await s.deliver(s.completed("evt_twice", 600000)), duplicate=False)
+        twice = await s.stored()
+        assert (twice["status"], twice["amount_paid"]) == ("paid", 6000.0)
+        assert twice["amount_overpaid"] == 8000.0
+        assert sum(p["amount"] for p in twice["payments"]) == 14000.0
+        body = await s.alice.graphql(
+            "query ($id: ID!) { invoice(id: $id) { amountPaid amountOverpaid balanceDue } }",
+            {"id": str(s.invoice["id"])},
+        )
+        assert body["data"]["invoice"] == {
+            "amountPaid": "6000.00",
+            "amountOverpaid": "8000.00",
+            "balanceDue": "0.00",
+        }
+
+
+async def test_an_api_payment_over_the_balance_is_still_422(services: Services) -> None:
+    async with shop(services) as s:
+        # when
+        response = await s.alice.post(f"/invoices/{s.invoice['id']}/payments", {"amount": 6000.01})
+        # then
+        assert response.status_code == 422, response.text
+        assert "amount" in response.json()["errors"]
+        assert (await s.stored())["amount_overpaid"] == 0.0

@@ -45,6 +45,11 @@ class Invoice(SQLModel, table=True):
     tax: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
     total: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
     amount_paid: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
+    # Received beyond what the invoice asked for (a Stripe payment over the balance due):
+    # kept, never dropped, until customer credit takes it over (API-documents.md §3).
+    amount_overpaid: Decimal = Field(
+        default=Decimal("0.00"), sa_type=Money(2), sa_column_kwargs={"server_default": "0"}
+    )
     payment_link_url: str | None = Field(default=None)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -25,7 +25,7 @@ from invoiceflow.models.sql import (
 )
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
-from invoiceflow.resolvers.errors import InvalidState, ValidationFailed
+from invoiceflow.resolvers.errors import BadRequest, InvalidState, ValidationFailed
 from invoiceflow.resolvers.money import ZERO, from_minor_units, to_cents
 from invoiceflow.resolvers.principal import Principal, in_team, require_writer
 from invoiceflow.resolvers.validation import Amount, Input, IsoDate, parse
@@ -77,29 +77,51 @@ async def apply_payment(
 
     Shared by the API and the Stripe webhook; the caller holds the invoice row lock.
     """
-    assert invoice.id is not None
     if invoice.status in ("draft", "cancelled"):
         raise InvalidState(f"A {invoice.status} invoice takes no payments.")
     if amount > invoice.balance_due:
         raise ValidationFailed.on(
             "amount", f"Must not exceed the balance due ({invoice.balance_due})."
         )
+    return await _receive(
+        session, invoice, amount, paid_at=paid_at, method=method, reference=reference,
+        recorded_by=recorded_by,
+    )  # fmt: skip
+
+
+async def _receive(
+    session: AsyncSession,
+    invoice: Invoice,
+    received: Decimal,
+    *,
+    paid_at: date,
+    method: str,
+    reference: str | None,
+    recorded_by: int | None,
+) -> Payment:
+    """A payment of ``received``, of which the invoice takes what it is owed (all of it
+    unless it is draft or cancelled) and keeps the rest as ``amount_overpaid``."""
+    assert invoice.id is not None
     payment = Payment(
         team_id=invoice.team_id,
         invoice_id=invoice.id,
-        amount=to_cents(amount),  # as stored, so the answer reads like a later GET
+        amount=to_cents(received),  # as stored, so the answer reads like a later GET
         paid_at=paid_at,
         method=method,
         reference=reference,
         recorded_by=recorded_by,
     )
     session.add(payment)
-    invoice.amount_paid += amount
-    if invoice.balance_due == ZERO:
-        invoice.status = "paid"
-        invoice.paid_at = utcnow()
-    else:
-        invoice.status = "partial"
+    owed = invoice.balance_due if invoice.status not in ("draft", "cancelled") else ZERO
+    applied = min(received, max(owed, ZERO))
+    invoice.amount_overpaid += received - applied
+    if applied > ZERO:
+        invoice.amount_paid += applied
+        if invoice.balance_due == ZERO:
+            invoice.status = "paid"
+            invoice.paid_at = utcnow()
+        else:
+            invoice.status = "partial"
     invoice.updated_at = utcnow()
     await session.flush()
     return payment
@@ -175,11 +197,15 @@ async def record_stripe_checkout(
     currency: str,
     reference: str | None,
 ) -> Payment | None:
-    """A completed Stripe Checkout for one of our invoices becomes a payment.
+    """A completed Stripe Checkout for one of our invoices becomes a payment of the whole
+    amount received.
 
     The event comes from Stripe, not from a user, so the invoice is found by the team
-    named in the session's metadata. An event that cannot apply (unknown invoice, another
-    currency, nothing left to pay) is logged and acknowledged: Stripe must not retry it.
+    named in the session's metadata. The invoice takes what it is owed; anything beyond
+    (paid twice, or more than was left; or paid once it was cancelled) is kept as its
+    ``amount_overpaid``, never dropped (API-documents.md §3). An event naming no invoice of
+    that team, or another currency, is refused (BadRequest: Stripe retries it, and the
+    dashboard shows it) and records nothing.
     """
     invoice = (
         await session.execute(
@@ -192,19 +218,29 @@ async def record_stripe_checkout(
             .with_for_update()
         )
     ).scalar_one_or_none()
-    if invoice is None or invoice.currency.upper() != currency.upper():
-        log.warning("stripe checkout for unknown invoice %s (team %s) ignored", invoice_id, team_id)
-        return None
-    amount = min(from_minor_units(amount_minor, invoice.currency), invoice.balance_due)
-    if amount <= ZERO or invoice.status in ("draft", "cancelled"):
-        log.warning(
-            "stripe checkout for %s ignored: status %s", invoice.invoice_number, invoice.status
+    if invoice is None:
+        raise BadRequest(f"The checkout names invoice {invoice_id} of team {team_id}: none.")
+    if invoice.currency.upper() != currency.upper():
+        raise BadRequest(
+            f"The checkout is in {currency.upper()}; invoice {invoice.invoice_number} is in "
+            f"{invoice.currency}."
         )
+    received = from_minor_units(amount_minor, invoice.currency)
+    if received <= ZERO:
+        log.info("stripe checkout of nothing for %s ignored", invoice.invoice_number)
         return None
-    return await apply_payment(
+    if received > invoice.balance_due or invoice.status in ("draft", "cancelled"):
+        log.warning(
+            "stripe paid %s for %s (%s, %s due): the excess is kept as overpaid",
+            received,
+            invoice.invoice_number,
+            invoice.status,
+            invoice.balance_due,
+        )
+    return await _receive(
         session,
         invoice,
-        amount=amount,
+        received,
         paid_at=invoices.today(),
         method="stripe",
         reference=reference,

@@ -162,6 +162,9 @@ class InvoiceType:
     total: decimal.Decimal
     amount_paid: decimal.Decimal
     balance_due: decimal.Decimal
+    amount_overpaid: decimal.Decimal = strawberry.field(
+        description="Received beyond the total (a Stripe payment over the balance due): kept."
+    )
     currency: str
     issue_date: dt.date
     due_date: dt.date

@@ -43,6 +43,8 @@ class InvoiceSummary(TypedDict):
 class InvoiceDetail(InvoiceSummary):
     items: list[LineItemOut]
     payments: list[PaymentOut]
+    # received beyond the total (a Stripe payment over the balance due), kept, not dropped
+    amount_overpaid: float
     notes: str | None
     payment_link_url: str | None
     estimate_id: int | None
@@ -114,6 +116,7 @@ async def invoice_detail(ctx: Context, invoice: Invoice) -> InvoiceDetail:
         **_summary(invoice, customer_ref(customer, full=True)),
         items=[line_item(line, line.id) for line in lines],
         payments=[payment(p) for p in paid],
+        amount_overpaid=float(invoice.amount_overpaid),
         notes=invoice.notes,
         payment_link_url=invoice.payment_link_url,
         estimate_id=invoice.estimate_id,
