@@ -9,10 +9,10 @@ import tracemalloc
 from typing import Any
 
 import pytest
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, parse
+from graphql import GraphQLObjectType, parse
 
 from invoiceflow.schema import build_schema
-from invoiceflow.schema.cost import MAX_COST, UNSTATED, document_cost
+from invoiceflow.schema.cost import MAX_COST, UNSTATED, document_cost, named_type
 from tests.conftest import Api, KeyFactory, Statements
 
 # The issue's reproduction: within depth 10, and with ~45 invoices on one customer it grew
@@ -65,12 +65,6 @@ def test_a_size_given_as_a_variable_is_read_from_the_variables() -> None:
     assert cost(query, {"n": 50, "f": 100}) == 50 * 100
 
 
-def _lists(type_: Any) -> bool:
-    while isinstance(type_, GraphQLNonNull):
-        type_ = type_.of_type
-    return isinstance(type_, GraphQLList)
-
-
 def test_every_list_of_the_schema_states_its_size() -> None:
     """A list is a page's items, takes ``first``, or states its cap: none is costed as the
     fallback, so that a new list field cannot slip past the cost limit unnoticed."""
@@ -79,7 +73,7 @@ def test_every_list_of_the_schema_states_its_size() -> None:
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
         for name, field in type_.fields.items():
-            if not _lists(field.type) or type_.name.endswith("Page"):
+            if not named_type(field.type)[1] or type_.name.endswith("Page"):
                 continue
             backref = field.extensions.get("strawberry-definition")
             stated = "first" in field.args or "cap" in getattr(backref, "metadata", {})

@@ -17,13 +17,14 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema
+from graphql import GraphQLObjectType, GraphQLSchema
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from invoiceflow.app import Services, create_app
 from invoiceflow.resolvers.principal import Principal
 from invoiceflow.schema import build_schema
+from invoiceflow.schema.cost import named_type
 from invoiceflow.settings import Settings
 from tests.conftest import KeyFactory, empty_postgres
 from tests.fuzz_support import FUZZ_BACKENDS
@@ -124,19 +125,17 @@ def team(
     seeded.close()
 
 
-def _named(type_: Any) -> tuple[Any, bool]:
-    is_list = False
-    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
-        is_list = is_list or isinstance(type_, GraphQLList)
-        type_ = type_.of_type
-    return type_, is_list
+def _is_object(type_: Any) -> bool:
+    return isinstance(named_type(type_)[0], GraphQLObjectType)
 
 
 @st.composite
 def selection(draw: st.DrawFn, type_: GraphQLObjectType, depth: int) -> str:
     """A selection set of ``type_`` at most ``depth`` levels deep (never empty)."""
     fields = type_.fields
-    scalars = [n for n, f in fields.items() if not isinstance(_named(f.type)[0], GraphQLObjectType)]
+    scalars = [
+        n for n, f in fields.items() if not isinstance(named_type(f.type)[0], GraphQLObjectType)
+    ]
     objects = [n for n in fields if n not in scalars]
     parts: list[str] = []
     if scalars:
@@ -148,7 +147,7 @@ def selection(draw: st.DrawFn, type_: GraphQLObjectType, depth: int) -> str:
             st.lists(st.sampled_from(objects), min_size=not parts, max_size=3, unique=True)
         ):
             field = fields[name]
-            inner = draw(selection(_named(field.type)[0], max(1, depth - 1)))
+            inner = draw(selection(named_type(field.type)[0], max(1, depth - 1)))
             parts.append(f"{name}{draw(arguments(field.args))} {{ {inner} }}")
     return " ".join(parts)
 
@@ -173,7 +172,7 @@ def read_queries(draw: st.DrawFn) -> str:
     parts = []
     for name in roots:
         field = query.fields[name]
-        inner = draw(selection(_named(field.type)[0], draw(st.integers(2, 8))))
+        inner = draw(selection(named_type(field.type)[0], draw(st.integers(2, 8))))
         parts.append(f"{name}{draw(arguments(field.args))} {{ {inner} }}")
     return "{ " + " ".join(parts) + " }"
 
@@ -182,7 +181,9 @@ def scalars_of(name: str) -> str:
     found = SCHEMA.get_type(name)
     assert isinstance(found, GraphQLObjectType)
     leaves = [
-        n for n, f in found.fields.items() if not isinstance(_named(f.type)[0], GraphQLObjectType)
+        n
+        for n, f in found.fields.items()
+        if not isinstance(named_type(f.type)[0], GraphQLObjectType)
     ]
     return " ".join(leaves)
 

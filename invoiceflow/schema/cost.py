@@ -98,7 +98,7 @@ class _Walk:
         if name.startswith("__"):
             return 0
         definition = parent.fields[name]
-        named, is_list = _unwrapped(definition.type)
+        named, is_list = named_type(definition.type)
         if not isinstance(named, GraphQLObjectType) or node.selection_set is None:
             return 0  # a scalar or an enum (or a list of them)
         inner_page = self._page_size(definition, node)
@@ -148,7 +148,7 @@ def _clamp(value: Any, maximum: int) -> int:
     return min(value, maximum)
 
 
-def _unwrapped(type_: Any) -> tuple[Any, bool]:
+def named_type(type_: Any) -> tuple[Any, bool]:
     """The named type of a field's type, and whether it is a list."""
     is_list = False
     while isinstance(type_, (GraphQLNonNull, GraphQLList)):
