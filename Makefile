@@ -4,12 +4,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 WEB    := web/node_modules/.installed
 
-.PHONY: install run migrate seed-demo test fuzz lint bench clean
+.PHONY: install run migrate seed-demo test fuzz lint bench upgrade clean
 
-$(STAMP): pyproject.toml
+# Every install comes from the lock: exact versions, each with its hashes (pip refuses any
+# other file). The project itself goes on top, built with the locked setuptools.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 # GraphiQL's scripts, from the npm registry (never committed, never from a CDN at run time).
@@ -30,8 +32,10 @@ migrate: $(STAMP)
 seed-demo: $(STAMP)
 	$(BIN)/invoiceflow seed-demo
 
+# Two workers (this machine has two cores), each test file on one of them, so that a file's
+# seeded worlds are made once.
 test: install  ## SQLite always; PostgreSQL at 127.0.0.1:5432 (a fresh database per run)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # The schemathesis runs of `make test` (REST: every operation, stateful sequences with alice and
 # bob as peers, bob replaying team A's ids; GraphQL: every field), with many more examples.
@@ -49,6 +53,15 @@ lint: $(STAMP)
 # PostgreSQL, --invoices N to scale; see bench/RESULTS.md.
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The lock files again from pyproject.toml, each package at its newest allowed release (the
+# five pinned exactly there stay): commit both, after `make test` passes on them.
+LOCK := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --upgrade
+upgrade: $(STAMP)  ## refresh requirements.lock and requirements-dev.lock
+	$(LOCK) -o requirements.lock pyproject.toml
+	$(LOCK) --extra dev -o requirements-dev.lock pyproject.toml
+	rm -f $(STAMP)
 
 clean:
 	rm -rf $(VENV) web/node_modules .pytest_cache .mypy_cache .ruff_cache invoiceflow.db*

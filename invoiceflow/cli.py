@@ -29,8 +29,13 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Apply every migration (alembic upgrade head) to the configured database."""
-    migrations.upgrade(get_settings().database_url)
-    click.echo("database is at the latest migration")
+    applied = migrations.upgrade(get_settings().database_url)
+    for revision in applied:
+        click.echo(f"applied {migrations.describe(revision)}")
+    if applied:
+        click.echo(f"database is at the latest migration ({len(applied)} applied now)")
+    else:
+        click.echo("database is at the latest migration (nothing to apply)")
 
 
 @main.command()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,8 +26,18 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head") -> list[str]:
+    """Apply the migrations up to ``revision``; the revisions applied now, in order (none
+    when the database was there already)."""
+    config = alembic_config(database_url)
+    command.upgrade(config, revision)
+    return list(config.attributes.get("applied", []))
+
+
+def describe(revision: str) -> str:
+    """A revision's id and the first line of its docstring, e.g. "0009 invoices.amount_..."."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision)
+    return f"{revision} {script.doc}" if script is not None else revision
 
 
 def downgrade(database_url: str, revision: str = "base") -> None:

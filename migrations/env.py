@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -23,12 +24,18 @@ def database_url() -> str:
 
 
 def do_run_migrations(connection: Connection) -> None:
+    applied: list[str] = config.attributes.setdefault("applied", [])
+
+    def record(*, step: Any, **_: Any) -> None:  # each revision, as it is applied
+        applied.append(f"{step.up_revision_id if step.is_upgrade else step.down_revision_ids}")
+
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_object=include_object,
+        on_version_apply=record,
     )
     with context.begin_transaction():
         context.run_migrations()

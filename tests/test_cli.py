@@ -99,3 +99,16 @@ def test_a_made_up_key_is_refused_by_the_served_api(
     # then
     assert response.status_code == 401
     assert response.json()["error"] == "unauthenticated"
+
+
+def test_migrate_says_what_it_applied(cli_env: dict[str, str], tmp_path: Path) -> None:
+    # when: a new database, then the same one again
+    first = invoiceflow(cli_env, tmp_path, "migrate")
+    again = invoiceflow(cli_env, tmp_path, "migrate")
+    # then
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.strip().splitlines()
+    assert lines[0] == "applied 0001 teams, users, customers and invoices", first.stdout
+    assert all(line.startswith("applied 0") for line in lines[:-1]), first.stdout
+    assert lines[-1] == f"database is at the latest migration ({len(lines) - 1} applied now)"
+    assert again.stdout.strip() == "database is at the latest migration (nothing to apply)"
