@@ -22,7 +22,8 @@ import httpx
 from bench.cases import build_cases, send
 from bench.seed import create_pg_database, seed
 from bench.servers import RATE_LIMIT
-from invoiceflow.app import Services, create_app
+from invoiceflow.app import create_app
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 
 DEFAULT_DB = Path("/tmp/invoiceflow-profile.db")

@@ -18,7 +18,8 @@ from sqlalchemy import event
 from bench import baseline
 from bench.cases import Case, send
 from bench.servers import RATE_LIMIT
-from invoiceflow.app import Services, create_app
+from invoiceflow.app import create_app
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 
 CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")

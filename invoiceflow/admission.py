@@ -32,8 +32,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive
 
+from invoiceflow.core.errors import ServiceUnavailable
 from invoiceflow.http import read_body_first
-from invoiceflow.resolvers.errors import ServiceUnavailable
 
 
 class _Turn:

@@ -1,4 +1,6 @@
-"""The Starlette app: /graphql, /api/v1, health; one Services object per process."""
+"""The Starlette app, assembled: /graphql, /api/v1, the Stripe webhook, health, middleware.
+
+Nothing in the package imports this module; what requests share is invoiceflow/services.py."""
 
 from __future__ import annotations
 
@@ -7,10 +9,8 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 
 from sqlalchemy import text
-from sqlmodel import SQLModel
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -19,66 +19,17 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from invoiceflow import graphiql
-from invoiceflow.admission import Admission
-from invoiceflow.db import Database
-from invoiceflow.http import RequestLogMiddleware, json_response
-from invoiceflow.mailer import SmtpMailer
-from invoiceflow.ratelimit import RateLimiter
-from invoiceflow.resolvers.effects import Effects
-from invoiceflow.resolvers.errors import MethodNotAllowed, NotFound, ServiceUnavailable
+from invoiceflow.core.errors import NotFound, ServiceUnavailable
+from invoiceflow.http import MethodNotAllowed, RequestLogMiddleware, json_response
 from invoiceflow.rest_compat.dispatch import RestApp, error_response
 from invoiceflow.rest_compat.routes import ROUTES
 from invoiceflow.schema import build_schema
 from invoiceflow.schema.http import GraphQLEndpoint
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings, get_settings
-from invoiceflow.stripe_gateway import StripeGateway
 from invoiceflow.stripe_webhook import StripeWebhook
 
 log = logging.getLogger("invoiceflow")
-
-
-class DatabaseJournal:
-    """Keeps a row in a transaction of its own (a failed delivery outlives its request)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def record(self, row: SQLModel) -> None:
-        async with self.db.write_sessions.begin() as session:
-            session.add(row)
-
-
-@dataclass
-class Services:
-    """What requests share within one process."""
-
-    settings: Settings
-    db: Database
-    limiter: RateLimiter
-    effects: Effects = field(init=False)
-    admission: Admission = field(init=False)
-
-    def __post_init__(self) -> None:
-        settings = self.settings
-        self.admission = Admission(settings.concurrent_requests, settings.db_timeout)
-        self.effects = Effects(
-            mailer=SmtpMailer(settings.smtp_url, settings.mail_from),
-            payments=StripeGateway(settings.stripe_api_key, settings.stripe_api_base),
-            journal=DatabaseJournal(self.db),
-            public_url=settings.public_url.rstrip("/"),
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Services:
-        return cls(
-            settings=settings,
-            db=Database.from_url(
-                settings.database_url,
-                timeout=settings.db_timeout,
-                pool_size=settings.db_pool_size,
-            ),
-            limiter=RateLimiter(settings.rate_limit, settings.redis_url),
-        )
 
 
 def configure_logging(level: str) -> None:

@@ -8,12 +8,12 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from invoiceflow.core.errors import Unauthenticated
+from invoiceflow.core.principal import Principal
 from invoiceflow.models import ApiKey, Membership, User
 from invoiceflow.models.sql import lean_rows
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers.api_keys import KEY_PREFIX, hash_key
-from invoiceflow.resolvers.errors import Unauthenticated
-from invoiceflow.resolvers.principal import Principal
 
 # last_used_at is a hint, not an audit log: it is refreshed at most once a minute, in a
 # transaction of its own, so read requests never write.

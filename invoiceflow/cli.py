@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 
 from invoiceflow import migrate as migrations
+from invoiceflow.core.errors import ValidationFailed
+from invoiceflow.core.principal import ROLES
 from invoiceflow.db import Database
 from invoiceflow.demo import DEMO_EMAIL, DEMO_TEAM, ensure_demo
 from invoiceflow.resolvers.api_keys import provision
-from invoiceflow.resolvers.errors import ValidationFailed
-from invoiceflow.resolvers.principal import ROLES
 from invoiceflow.settings import get_settings
 
 DEMO_KEY_FILE = Path(".invoiceflow-demo-key")

@@ -8,19 +8,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoiceflow.admission import acquire_within
 from invoiceflow.auth import authenticate, key_use_is_stale, touch_key, user_rate_key
+from invoiceflow.core.effects import Effects
+from invoiceflow.core.principal import Principal
 from invoiceflow.loaders import Loaders
-from invoiceflow.resolvers.effects import Effects
-from invoiceflow.resolvers.principal import Principal
 from invoiceflow.resolvers.written import forget_written
-
-if TYPE_CHECKING:
-    from invoiceflow.app import Services
+from invoiceflow.services import Services
 
 log = logging.getLogger("invoiceflow")
 

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from invoiceflow.core.principal import Principal
 from invoiceflow.models import Customer, Membership, User
 from invoiceflow.resolvers import customers, estimates, invoices, payments, products
 from invoiceflow.resolvers.api_keys import key_is_active, provision
-from invoiceflow.resolvers.principal import Principal
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_TEAM = "My Company"

@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy import exc as sa_exc
 
-from invoiceflow.resolvers.errors import DomainError, ServiceUnavailable
+from invoiceflow.core.errors import DomainError, ServiceUnavailable
 
 log = logging.getLogger("invoiceflow")
 

@@ -16,12 +16,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from invoiceflow.resolvers.errors import (
-    BadRequest,
-    ClientClosedRequest,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-)
+from invoiceflow.core.errors import BadRequest, DomainError
 
 MAX_BODY = 1024 * 1024
 # JSON nested deeper than this is refused (API.md §6): a body of a million brackets must cost
@@ -41,6 +36,46 @@ SECURITY_HEADERS = (
 # On every answer to a request that carries credentials (API.md §6): no shared cache, and no
 # browser's either, may keep a team's invoices or PDFs.
 PRIVATE = (b"cache-control", b"private, no-store")
+
+
+# --- errors only HTTP can cause (the domain's are in core/errors.py) ---------------------------
+
+
+class MethodNotAllowed(DomainError):
+    code = "method_not_allowed"
+    status = 405
+    default_message = "This method is not allowed here."
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+    status = 413
+    default_message = "The request body is larger than 1 MB."
+
+
+class UnsupportedMediaType(DomainError):
+    code = "unsupported_media_type"
+    status = 415
+    default_message = "Send the request body as JSON, with 'Content-Type: application/json'."
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status = 429
+    default_message = "Too many requests: slow down and retry after the time in Retry-After."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ClientClosedRequest(DomainError):
+    """The client hung up before its request was read: nginx's 499, answered to nobody and
+    logged as that status alone (API.md §6)."""
+
+    code = "client_closed_request"
+    status = 499
+    default_message = "The client closed the connection before sending its whole request."
 
 
 _BODY = "invoiceflow.body"  # the body read (or the error reading it), in the request's scope

@@ -15,7 +15,6 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,14 +23,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from invoiceflow.context import authenticate_request
+from invoiceflow.core.errors import BadRequest, DomainError
+from invoiceflow.core.principal import Principal
 from invoiceflow.db import Database
 from invoiceflow.models import IdempotencyKey
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers.errors import BadRequest, DomainError
-from invoiceflow.resolvers.principal import Principal
-
-if TYPE_CHECKING:
-    from invoiceflow.app import Services
+from invoiceflow.services import Services
 
 HEADER = "idempotency-key"
 MAX_LENGTH = 255

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar, overload
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoiceflow.core.principal import Principal
 from invoiceflow.models import (
     Customer,
     EmailDelivery,
@@ -25,7 +26,6 @@ from invoiceflow.models import (
     StockMovement,
 )
 from invoiceflow.resolvers import customers, delivery, estimates, invoices, payments, products
-from invoiceflow.resolvers.principal import Principal
 from invoiceflow.resolvers.written import written
 
 BatchRead = Callable[..., Awaitable[list[Any]]]

@@ -10,8 +10,8 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from invoiceflow.admission import step_out
-from invoiceflow.resolvers.effects import Mail
-from invoiceflow.resolvers.errors import UpstreamError
+from invoiceflow.core.effects import Mail
+from invoiceflow.core.errors import UpstreamError
 
 log = logging.getLogger("invoiceflow.mail")
 

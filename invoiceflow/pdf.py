@@ -18,11 +18,10 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from invoiceflow.resolvers.money import minor_unit_exponent
+from invoiceflow.core.money import format_money as money
 
 SANS = resources.files("fontpkg_noto_sans") / "files" / "NotoSans[wdth,wght].ttf"
 CJK = resources.files("noto_cjk_sans_jp_regular") / "NotoSansCJKjp-Regular.otf"
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹", "RUB": "₽"}
 INK = (33, 37, 41)
 MUTED = (108, 117, 125)
 RULE = (222, 226, 230)
@@ -63,15 +62,6 @@ class PdfDocument:
         return " ".join(
             [self.seller, *self.buyer, self.notes or "", *(ln.description for ln in self.lines)]
         )
-
-
-def money(amount: Decimal, currency: str) -> str:
-    places = minor_unit_exponent(currency)
-    number = f"{amount:,.{places}f}"
-    symbol = SYMBOLS.get(currency)
-    if symbol is None:
-        return f"{currency} {number}"
-    return f"-{symbol}{number[1:]}" if number.startswith("-") else f"{symbol}{number}"
 
 
 def quantity(value: Decimal) -> str:

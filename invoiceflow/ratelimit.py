@@ -12,7 +12,7 @@ from limits import parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
-from invoiceflow.resolvers.errors import RateLimited
+from invoiceflow.http import RateLimited
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ import logging
 import stripe
 
 from invoiceflow.admission import step_out
-from invoiceflow.resolvers.effects import CheckoutRequest
-from invoiceflow.resolvers.errors import UpstreamError
+from invoiceflow.core.effects import CheckoutRequest
+from invoiceflow.core.errors import UpstreamError
 
 log = logging.getLogger("invoiceflow.stripe")
 

@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import stripe
 from sqlalchemy.exc import IntegrityError
@@ -21,16 +21,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from invoiceflow.core.errors import BadRequest
 from invoiceflow.failures import as_domain_error
 from invoiceflow.http import json_response, parse_json, read_body
 from invoiceflow.models import StripeEvent
 from invoiceflow.resolvers import payments
-from invoiceflow.resolvers.errors import BadRequest
 from invoiceflow.resolvers.validation import id_from_text
 from invoiceflow.rest_compat.dispatch import error_response
-
-if TYPE_CHECKING:
-    from invoiceflow.app import Services
+from invoiceflow.services import Services
 
 log = logging.getLogger("invoiceflow.stripe")
 TOLERANCE_SECONDS = 300  # a signature older, or dated further ahead, is refused

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from invoiceflow.app import Services
 from invoiceflow.models import Invoice, Payment, Product, StockMovement
+from invoiceflow.services import Services
 from tests.conftest import Api
 from tests.rest_support import data
 

@@ -22,11 +22,12 @@ import pytest
 from sqlalchemy import Integer, event
 
 from invoiceflow import migrate
-from invoiceflow.app import Services, create_app
+from invoiceflow.app import create_app
 from invoiceflow.db import Database
 from invoiceflow.models import metadata
 from invoiceflow.ratelimit import RateLimiter
 from invoiceflow.resolvers.api_keys import provision
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("INVOICEFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")

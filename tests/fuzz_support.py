@@ -19,8 +19,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from invoiceflow.app import Services, create_app
+from invoiceflow.app import create_app
 from invoiceflow.db import Database
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 from tests.conftest import BACKENDS, Api, KeyFactory, empty_postgres
 from tests.rest_support import data

@@ -26,9 +26,10 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from invoiceflow.app import Services, create_app
+from invoiceflow.app import create_app
 from invoiceflow.models import EmailDelivery, Payment
 from invoiceflow.ratelimit import RateLimiter
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 from tests.conftest import Api, KeyFactory
 

@@ -11,8 +11,8 @@ import httpx
 from sqlalchemy import update
 from sqlmodel import col
 
-from invoiceflow.app import Services
 from invoiceflow.models import Invoice
+from invoiceflow.services import Services
 
 
 def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:

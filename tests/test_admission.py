@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from invoiceflow.app import Services
 from invoiceflow.resolvers import customers
+from invoiceflow.services import Services
 from tests.getting_paid_support import paid_app, smtp_sink
 from tests.rest_support import error
 from tests.server_support import post_scope, served

@@ -18,7 +18,8 @@ from starlette.types import ASGIApp
 from bench.baseline import create_app as create_baseline
 from bench.cases import build_cases, compare, send
 from bench.seed import seed
-from invoiceflow.app import Services, create_app
+from invoiceflow.app import create_app
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 
 INVOICES = 20

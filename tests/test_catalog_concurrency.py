@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
-from invoiceflow.app import Services
 from invoiceflow.models import Estimate, Invoice, InvoiceItem, Payment, Team
+from invoiceflow.services import Services
 from tests.catalog_support import (
     count_rows,
     movements_of,

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from invoiceflow.app import Services
 from invoiceflow.models import metadata
+from invoiceflow.services import Services
 from tests.catalog_support import WIDGET, gql_data, gql_error, new_estimate, new_product
 from tests.catalog_support import sent_invoice as make_sent_invoice
 from tests.conftest import Api, Statements

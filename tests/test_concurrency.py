@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from invoiceflow.app import Services
 from invoiceflow.models import Invoice, InvoiceItem, Team
+from invoiceflow.services import Services
 from tests.conftest import Api
 
 CONCURRENT = 20

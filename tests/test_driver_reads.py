@@ -16,19 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from invoiceflow import auth
-from invoiceflow.app import Services
 from invoiceflow.auth import authenticate
+from invoiceflow.core.errors import ServiceUnavailable
 from invoiceflow.failures import as_domain_error
 from invoiceflow.models import Invoice, driver_reads, sql
 from invoiceflow.models.types import Money
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.customers import customers_by_ids
-from invoiceflow.resolvers.errors import ServiceUnavailable
 from invoiceflow.resolvers.invoices import items_by_invoice_ids
 from invoiceflow.resolvers.pagination import _page_statements
 from invoiceflow.resolvers.payments import payments_by_invoice_ids
 from invoiceflow.rest_compat.shapes.common import CUSTOMER_REF_COLUMNS
 from invoiceflow.rest_compat.shapes.invoices import SUMMARY_COLUMNS
+from invoiceflow.services import Services
 from tests.catalog_support import sent_invoice
 from tests.conftest import PG_ADMIN_DSN, Api, Statements
 

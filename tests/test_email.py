@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from invoiceflow.app import Services
 from invoiceflow.models import EmailDelivery
+from invoiceflow.services import Services
 from tests.conftest import Api
 from tests.getting_paid_support import (
     PaidApp,

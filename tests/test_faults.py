@@ -14,10 +14,11 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from invoiceflow.app import Services, create_app
+from invoiceflow.app import create_app
 from invoiceflow.db import Database
 from invoiceflow.ratelimit import RateLimiter
 from invoiceflow.resolvers import customers
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 from tests.conftest import PG_ADMIN_DSN, Api
 

@@ -246,7 +246,7 @@ async def test_a_pages_joined_customers_carry_what_the_whole_document_reads(
 
 def test_a_types_relations_are_its_relation_fields() -> None:
     """prime loads what a type's relation fields name: no second list of them to keep."""
-    from invoiceflow.schema.catalog_types import EstimateType
+    from invoiceflow.schema.estimate_types import EstimateType
     from invoiceflow.schema.prefetch import _relations_of
 
     invoice = _relations_of(InvoiceType.__strawberry_definition__)  # type: ignore[attr-defined]

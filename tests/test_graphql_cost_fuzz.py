@@ -21,10 +21,11 @@ from graphql import GraphQLObjectType, GraphQLSchema
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from invoiceflow.app import Services, create_app
-from invoiceflow.resolvers.principal import Principal
+from invoiceflow.app import create_app
+from invoiceflow.core.principal import Principal
 from invoiceflow.schema import build_schema
 from invoiceflow.schema.cost import named_type
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 from tests.conftest import KeyFactory, empty_postgres
 from tests.fuzz_support import FUZZ_BACKENDS

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
-from invoiceflow.app import Services
 from invoiceflow.models import Invoice
+from invoiceflow.services import Services
 from tests.conftest import Api, KeyFactory
 
 FIELDS = """id companyName contactName email phone addressLine1 addressLine2 city state

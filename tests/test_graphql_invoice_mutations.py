@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
-from invoiceflow.app import Services
 from invoiceflow.models import Invoice
+from invoiceflow.services import Services
 from tests.conftest import Api
 from tests.test_graphql_invoices import (
     CANCEL,

@@ -12,9 +12,10 @@ import pytest
 import strawberry
 
 import invoiceflow.schema as schema_module
-from invoiceflow.app import Services, create_app
+from invoiceflow.app import create_app
 from invoiceflow.schema import build_schema
 from invoiceflow.schema.checks import DocumentCheck
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 from tests.conftest import Api, KeyFactory, Statements
 

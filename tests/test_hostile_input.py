@@ -12,9 +12,9 @@ import logging
 import httpx
 import pytest
 
-from invoiceflow.app import Services
 from invoiceflow.rest_compat.routes import ROUTES
 from invoiceflow.rest_compat.table import Body, Route
+from invoiceflow.services import Services
 from tests.conftest import Api
 from tests.getting_paid_support import paid_app
 from tests.rest_support import data, error, field_errors

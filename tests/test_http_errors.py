@@ -9,10 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from invoiceflow.app import Services, create_app
+from invoiceflow.app import create_app
 from invoiceflow.db import Database
 from invoiceflow.ratelimit import RateLimiter
 from invoiceflow.rest_compat.routes import ROUTES
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 from tests.conftest import Api
 

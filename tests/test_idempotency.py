@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from invoiceflow.app import Services
 from invoiceflow.models import IdempotencyKey, Invoice
+from invoiceflow.services import Services
 from tests.conftest import Api
 
 CREATE_INVOICE = """

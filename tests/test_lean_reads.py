@@ -13,7 +13,6 @@ from sqlalchemy.dialects.sqlite import aiosqlite as sqlite_aiosqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlmodel import col
 
-from invoiceflow.app import Services
 from invoiceflow.auth import authenticate
 from invoiceflow.models import Customer, Invoice, InvoiceItem, sql
 from invoiceflow.models.sql import columns_of
@@ -21,6 +20,7 @@ from invoiceflow.models.types import Money, StoredMoney
 from invoiceflow.resolvers.customers import customers_by_ids
 from invoiceflow.resolvers.invoices import INVOICE_COLUMNS, find_invoice, items_by_invoice_ids
 from invoiceflow.resolvers.payments import payments_by_customer_ids, payments_by_invoice_ids
+from invoiceflow.services import Services
 from tests.conftest import Api, Statements
 
 

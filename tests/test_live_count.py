@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from invoiceflow.app import Services
 from invoiceflow.models import Estimate, Invoice, Team
+from invoiceflow.services import Services
 from tests.catalog_support import new_estimate
 from tests.conftest import Api
 from tests.rest_support import mark_paid, ok

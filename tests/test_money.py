@@ -8,14 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from invoiceflow.app import Services
-from invoiceflow.resolvers.money import (
-    DocumentTotals,
-    LineTotals,
-    document_totals,
-    line_totals,
-    to_cents,
-)
+from invoiceflow.core.money import to_cents
+from invoiceflow.resolvers.money import DocumentTotals, LineTotals, document_totals, line_totals
+from invoiceflow.services import Services
 from tests.conftest import Api
 from tests.rest_support import data, exact_json, field_errors, ok
 

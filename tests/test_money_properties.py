@@ -10,7 +10,7 @@ import pypdf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from invoiceflow.pdf import money
+from invoiceflow.core.money import format_money
 from invoiceflow.resolvers.money import document_totals, line_totals
 from invoiceflow.schema.scalars import _decimal_out
 from tests.conftest import Api
@@ -84,7 +84,7 @@ async def test_rest_graphql_and_pdf_agree(alice: Api, items: list[dict[str, Deci
     assert Decimal(str(rest["subtotal"])) == expected.subtotal
     assert Decimal(str(rest["tax"])) == expected.tax
     for value in (expected.subtotal, expected.tax, expected.total):
-        assert money(value, "EUR") in text
+        assert format_money(value, "EUR") in text
 
 
 @given(st.decimals(allow_nan=False, allow_infinity=False))

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from invoiceflow.app import Services
 from invoiceflow.models import Payment
+from invoiceflow.services import Services
 from tests.catalog_support import count_rows, gql_data, gql_error, gql_fields, sent_invoice
 from tests.conftest import Api
 from tests.rest_support import data, day, error, field_errors, ok, parse_timestamp, today

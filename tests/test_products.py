@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from invoiceflow.app import Services
+from invoiceflow.services import Services
 from tests.catalog_support import catalog, gql_data, movements_of, new_product, stock_of
 from tests.conftest import Api
 from tests.rest_support import data, error, field_errors, ok, parse_timestamp

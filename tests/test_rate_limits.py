@@ -15,9 +15,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from invoiceflow.app import Services, create_app
+from invoiceflow.app import create_app
 from invoiceflow.models import Customer
 from invoiceflow.ratelimit import RateLimiter
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 from tests.conftest import Api, KeyFactory
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from invoiceflow.app import Services
+from invoiceflow.services import Services
 from tests.conftest import Api
 from tests.rest_support import data, day, error, field_errors, mark_paid, mark_partial, ok
 

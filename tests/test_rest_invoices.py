@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from invoiceflow.app import Services
 from invoiceflow.rest_compat.shapes.invoices import InvoiceSummary, _summary
+from invoiceflow.services import Services
 from tests.conftest import Api, Statements
 from tests.rest_support import (
     data,

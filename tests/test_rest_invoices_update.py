@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from invoiceflow.app import Services
+from invoiceflow.services import Services
 from tests.conftest import Api
 from tests.rest_support import (
     data,

@@ -8,10 +8,11 @@ import hashlib
 import httpx
 from sqlalchemy import select
 
-from invoiceflow.app import Services, create_app
+from invoiceflow.app import create_app
 from invoiceflow.db import Database
 from invoiceflow.models import ApiKey
 from invoiceflow.ratelimit import RateLimiter
+from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 from tests.conftest import Api
 

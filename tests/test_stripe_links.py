@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from invoiceflow.app import Services
 from invoiceflow.models import EmailDelivery
+from invoiceflow.services import Services
 from tests.conftest import Api
 from tests.getting_paid_support import (
     STRIPE_KEY,

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from invoiceflow.app import Services
 from invoiceflow.models import Payment, StripeEvent
+from invoiceflow.services import Services
 from tests.conftest import Api
 from tests.getting_paid_support import (
     PaidApp,

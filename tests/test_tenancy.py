@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from invoiceflow.app import Services
 from invoiceflow.models import metadata
 from invoiceflow.rest_compat.routes import ROUTES
 from invoiceflow.rest_compat.table import Body, PathId, Route
+from invoiceflow.services import Services
 from tests.conftest import Api, KeyFactory
 
 NEVER_EXISTED = 987_654

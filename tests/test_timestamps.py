@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import Column, Integer, MetaData, Table, select, text
 
-from invoiceflow.app import Services
 from invoiceflow.models.types import UTCDateTime
+from invoiceflow.services import Services
 
 EAST = timezone(timedelta(hours=5, minutes=30))
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlmodel import col
 
-from invoiceflow.app import Services
 from invoiceflow.db import Database
 from invoiceflow.models import Invoice, InvoiceItem, Team
 from invoiceflow.resolvers import invoices
+from invoiceflow.services import Services
 from tests.conftest import Api
 
 CREATE_INVOICE = """

@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import col
 
 from invoiceflow.models import driver_reads
 from invoiceflow.models.types import Money, StoredMoney
@@ -208,3 +209,14 @@ def one_of_bound(column: Any, name: str, *, postgres: bool) -> Any:
     if postgres:
         return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer())))
     return column.in_(bindparam(name, expanding=True))
+
+
+def in_team(model: Any) -> Any:
+    """The tenant filter of a statement built once: ``model``'s rows of the team bound as
+    ``team_id`` (the caller's, per request)."""
+    return col(model.team_id) == bindparam("team_id")
+
+
+def live_in_team(model: Any) -> list[Any]:
+    """``in_team``, and not deleted."""
+    return [in_team(model), col(model.deleted_at).is_(None)]

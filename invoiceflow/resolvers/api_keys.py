@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from invoiceflow.core.errors import NotFound, ValidationFailed
+from invoiceflow.core.principal import ROLES, Principal
 from invoiceflow.models import ApiKey, Membership, Team, User
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers.errors import NotFound, ValidationFailed
-from invoiceflow.resolvers.principal import ROLES, Principal
 from invoiceflow.resolvers.validation import Input, parse
 
 KEY_PREFIX = "ifk_"

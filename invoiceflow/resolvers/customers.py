@@ -12,22 +12,24 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from invoiceflow.core.errors import InvalidState, NotFound, ValidationFailed
+from invoiceflow.core.money import ZERO
+from invoiceflow.core.principal import Principal, require_writer
 from invoiceflow.models import Customer, Invoice, Team
 from invoiceflow.models.sql import (
     columns_of,
     grouped_by,
+    in_team,
     is_postgres,
     lean_rows,
+    live_in_team,
     newest_of_each,
     one_of_bound,
     pick_columns,
     record_type,
 )
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
-from invoiceflow.resolvers.money import ZERO
 from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
-from invoiceflow.resolvers.principal import Principal, in_team, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     NOT_BLANK,
     Currency,

@@ -12,15 +12,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from invoiceflow.core.effects import Attachment, CheckoutRequest, Effects, Mail
+from invoiceflow.core.errors import InvalidState, UpstreamError, ValidationFailed
+from invoiceflow.core.money import format_money, to_minor_units
+from invoiceflow.core.principal import Principal, require_writer
 from invoiceflow.models import Customer, EmailDelivery, Invoice, Team
-from invoiceflow.models.sql import grouped_by, is_postgres, newest_of_each, one_of_bound
+from invoiceflow.models.sql import grouped_by, in_team, is_postgres, newest_of_each, one_of_bound
 from invoiceflow.models.types import utcnow
-from invoiceflow.pdf import money
 from invoiceflow.resolvers import documents, invoices
-from invoiceflow.resolvers.effects import Attachment, CheckoutRequest, Effects, Mail
-from invoiceflow.resolvers.errors import InvalidState, UpstreamError, ValidationFailed
-from invoiceflow.resolvers.money import to_minor_units
-from invoiceflow.resolvers.principal import Principal, in_team, require_writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +146,7 @@ def _invoice_mail(
     team: Team, customer: Customer, invoice: Invoice, recipient: str, pdf: documents.Document
 ) -> Mail:
     greeting = customer.contact_name or customer.company_name
-    total = money(invoice.balance_due, invoice.currency)
+    total = format_money(invoice.balance_due, invoice.currency)
     paragraphs = [
         f"Hello {greeting},",
         f"please find attached invoice {invoice.invoice_number} from {team.name}. "

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoiceflow.core.principal import Principal
 from invoiceflow.models import Customer, Estimate, Invoice, LineItemBase, Team
 from invoiceflow.pdf import PdfDocument, PdfLine, render
 from invoiceflow.resolvers import estimates, invoices
-from invoiceflow.resolvers.principal import Principal
 
 
 @dataclass(frozen=True, slots=True)

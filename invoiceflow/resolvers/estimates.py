@@ -13,11 +13,12 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from invoiceflow.core.errors import InvalidState, NotFound, ValidationFailed
+from invoiceflow.core.principal import Principal, require_writer
 from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem
-from invoiceflow.models.sql import columns_of, inserted
+from invoiceflow.models.sql import columns_of, inserted, live_in_team
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
-from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.lines import (
     MAX_LINES,
     LineItemInput,
@@ -32,7 +33,6 @@ from invoiceflow.resolvers.lines import (
 )
 from invoiceflow.resolvers.numbering import count_deleted, format_number, live_total, next_number
 from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
-from invoiceflow.resolvers.principal import Principal, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     Currency,
     Input,

@@ -13,18 +13,22 @@ from sqlalchemy import Date, Select, bindparam, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from invoiceflow.core.errors import InvalidState, NotFound, ValidationFailed
+from invoiceflow.core.money import ZERO
+from invoiceflow.core.principal import Principal, require_writer
 from invoiceflow.models import Customer, Invoice, InvoiceItem, sql
 from invoiceflow.models.sql import (
     columns_of,
+    in_team,
     inserted,
     is_postgres,
     lean_rows,
+    live_in_team,
     one_of_bound,
     pick_columns,
 )
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import customers
-from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.lines import (
     MAX_LINES,
     LineItemInput,
@@ -35,7 +39,7 @@ from invoiceflow.resolvers.lines import (
     store_lines,
     write_lines,
 )
-from invoiceflow.resolvers.money import ZERO, DocumentTotals
+from invoiceflow.resolvers.money import DocumentTotals
 from invoiceflow.resolvers.numbering import (
     count_deleted,
     format_number,
@@ -49,7 +53,6 @@ from invoiceflow.resolvers.pagination import (
     page_params,
     paginate,
 )
-from invoiceflow.resolvers.principal import Principal, in_team, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     Currency,
     Input,

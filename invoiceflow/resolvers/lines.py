@@ -15,27 +15,29 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from invoiceflow.core.errors import ValidationFailed
+from invoiceflow.core.money import ZERO
+from invoiceflow.core.principal import Principal
 from invoiceflow.models import LineItemBase, Product
 from invoiceflow.models.sql import (
     columns_of,
     grouped_by,
+    in_team,
     inserted,
     is_postgres,
     lean_rows,
+    live_in_team,
     one_of_bound,
     pick_columns,
 )
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers.errors import ValidationFailed
 from invoiceflow.resolvers.money import (
     MAX_LINE_AMOUNT,
-    ZERO,
     DocumentTotals,
     LineTotals,
     document_totals,
     line_totals,
 )
-from invoiceflow.resolvers.principal import Principal, in_team, live_in_team
 from invoiceflow.resolvers.validation import NOT_BLANK, Input, Int, Price, Quantity, TaxRate
 
 ItemT = TypeVar("ItemT", bound=LineItemBase)

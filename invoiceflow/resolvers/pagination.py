@@ -9,8 +9,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from invoiceflow.core.errors import ValidationFailed
 from invoiceflow.models.sql import lean_rows
-from invoiceflow.resolvers.errors import ValidationFailed
 
 T = TypeVar("T")
 

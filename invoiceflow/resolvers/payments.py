@@ -14,10 +14,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from invoiceflow.core.errors import BadRequest, InvalidState, ValidationFailed
+from invoiceflow.core.money import ZERO, from_minor_units, to_cents
+from invoiceflow.core.principal import Principal, require_writer
 from invoiceflow.models import Invoice, Payment
 from invoiceflow.models.sql import (
     columns_of,
     grouped_by,
+    in_team,
     is_postgres,
     lean_rows,
     newest_of_each,
@@ -25,9 +29,6 @@ from invoiceflow.models.sql import (
 )
 from invoiceflow.models.types import utcnow
 from invoiceflow.resolvers import invoices
-from invoiceflow.resolvers.errors import BadRequest, InvalidState, ValidationFailed
-from invoiceflow.resolvers.money import ZERO, from_minor_units, to_cents
-from invoiceflow.resolvers.principal import Principal, in_team, require_writer
 from invoiceflow.resolvers.validation import Amount, Input, IsoDate, parse
 
 log = logging.getLogger("invoiceflow.payments")

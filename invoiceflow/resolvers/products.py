@@ -11,12 +11,19 @@ from sqlalchemy import BigInteger, Select, bindparam, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from invoiceflow.core.errors import InvalidState, NotFound, ValidationFailed
+from invoiceflow.core.principal import Principal, require_writer
 from invoiceflow.models import Product, StockMovement
-from invoiceflow.models.sql import grouped_by, is_postgres, newest_of_each, one_of_bound
+from invoiceflow.models.sql import (
+    grouped_by,
+    in_team,
+    is_postgres,
+    live_in_team,
+    newest_of_each,
+    one_of_bound,
+)
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
-from invoiceflow.resolvers.principal import Principal, in_team, live_in_team, require_writer
 from invoiceflow.resolvers.validation import (
     MAX_INT,
     NOT_BLANK,

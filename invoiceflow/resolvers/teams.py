@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from invoiceflow.core.errors import NotFound, ValidationFailed
+from invoiceflow.core.principal import Principal, require_admin
 from invoiceflow.models import Membership, Team, User
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers.errors import NotFound, ValidationFailed
-from invoiceflow.resolvers.principal import Principal, require_admin
 from invoiceflow.resolvers.validation import NOT_BLANK, Input, Int, not_null, parse, sent_fields
 
 

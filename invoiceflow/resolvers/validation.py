@@ -22,7 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from invoiceflow.resolvers.errors import ValidationFailed
+from invoiceflow.core.errors import ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 # Ids and counts are INTEGER columns (and GraphQL's Int is 32-bit): larger values never name

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,23 +15,15 @@ from starlette.types import Receive, Scope, Send
 
 from invoiceflow import idempotency
 from invoiceflow.context import Context, request_context
+from invoiceflow.core.errors import BadRequest, DomainError, NotFound, ValidationFailed
+from invoiceflow.core.principal import Principal
 from invoiceflow.failures import as_domain_error
-from invoiceflow.http import json_response, parse_json, read_body, require_json
+from invoiceflow.http import MethodNotAllowed, json_response, parse_json, read_body, require_json
 from invoiceflow.ratelimit import rate_headers
-from invoiceflow.resolvers.errors import (
-    BadRequest,
-    DomainError,
-    MethodNotAllowed,
-    NotFound,
-    ValidationFailed,
-)
 from invoiceflow.resolvers.pagination import Page
-from invoiceflow.resolvers.principal import Principal
 from invoiceflow.rest_compat import openapi
 from invoiceflow.rest_compat.table import Body, RequestData, Route
-
-if TYPE_CHECKING:
-    from invoiceflow.app import Services
+from invoiceflow.services import Services
 
 
 def error_response(error: DomainError, headers: dict[str, str] | None = None) -> Response:

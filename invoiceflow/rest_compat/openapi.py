@@ -12,8 +12,8 @@ from typing import Any, get_args, get_origin, get_type_hints
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from invoiceflow import __version__
-from invoiceflow.resolvers import errors as domain_errors
+from invoiceflow import __version__, http
+from invoiceflow.core import errors as domain_errors
 from invoiceflow.resolvers.validation import MAX_INT, NO_NUL, InputJsonSchema
 from invoiceflow.rest_compat.table import Body, PathId, Query, Route
 
@@ -36,7 +36,8 @@ IDEMPOTENCY_KEY = {
 _QUERY_TYPES = {str: "string", int: "integer", bool: "boolean"}
 _DESCRIPTIONS = {
     cls.status: cls.default_message
-    for cls in vars(domain_errors).values()
+    for module in (domain_errors, http)
+    for cls in vars(module).values()
     if isinstance(cls, type) and issubclass(cls, domain_errors.DomainError)
 }
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from invoiceflow.context import Context
-from invoiceflow.resolvers.errors import NotFound, ValidationFailed
+from invoiceflow.core.errors import NotFound, ValidationFailed
 from invoiceflow.resolvers.pagination import MAX_PAGE
 from invoiceflow.resolvers.validation import MAX_INT, id_from_text, int_from_text
 

@@ -13,7 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
-from invoiceflow.resolvers.errors import DomainError
+from invoiceflow.core.errors import DomainError
 from invoiceflow.schema.execution import LeanExecutionContext
 from invoiceflow.schema.memo import ByIdentity
 from invoiceflow.schema.mutation import Mutation

@@ -7,8 +7,8 @@ from typing import Any, cast
 
 from graphql import GraphQLError
 
+from invoiceflow.core.errors import DomainError, ValidationFailed
 from invoiceflow.failures import as_domain_error
-from invoiceflow.resolvers.errors import DomainError, ValidationFailed
 
 
 def camel(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 import strawberry
@@ -25,16 +25,14 @@ from starlette.types import Receive, Scope, Send
 from invoiceflow import graphiql, idempotency
 from invoiceflow.auth import bearer_token, rate_key
 from invoiceflow.context import request_context
+from invoiceflow.core.errors import BadRequest, DomainError
+from invoiceflow.core.principal import Principal
 from invoiceflow.failures import as_domain_error
-from invoiceflow.http import parse_json, read_body, require_json
+from invoiceflow.http import MethodNotAllowed, parse_json, read_body, require_json
 from invoiceflow.ratelimit import rate_headers
-from invoiceflow.resolvers.errors import BadRequest, DomainError, MethodNotAllowed
-from invoiceflow.resolvers.principal import Principal
 from invoiceflow.schema.checks import DocumentCheck
 from invoiceflow.schema.errors import domain_error_json, format_error
-
-if TYPE_CHECKING:
-    from invoiceflow.app import Services
+from invoiceflow.services import Services
 
 
 @lru_cache(maxsize=512)

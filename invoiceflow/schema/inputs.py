@@ -14,8 +14,9 @@ from typing import Any
 import strawberry
 from strawberry import UNSET
 
-from invoiceflow.schema.catalog_types import EstimateStatus, PaymentMethod, ProductType
-from invoiceflow.schema.types import InvoiceStatus
+from invoiceflow.schema.catalog_types import ProductType
+from invoiceflow.schema.estimate_types import EstimateStatus
+from invoiceflow.schema.types import InvoiceStatus, PaymentMethod
 
 
 @strawberry.input(description="A line; with productId, description, price and tax default from it.")

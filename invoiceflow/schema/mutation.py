@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from invoiceflow.context import Context
+from invoiceflow.core.errors import NotFound
 from invoiceflow.resolvers import (
     api_keys,
     customers,
@@ -16,8 +17,8 @@ from invoiceflow.resolvers import (
     products,
     teams,
 )
-from invoiceflow.resolvers.errors import NotFound
-from invoiceflow.schema.catalog_types import EstimateType, PaymentType, ProductType_
+from invoiceflow.schema.catalog_types import ProductType_
+from invoiceflow.schema.estimate_types import EstimateType
 from invoiceflow.schema.inputs import (
     CustomerInput,
     CustomerUpdateInput,
@@ -32,7 +33,7 @@ from invoiceflow.schema.inputs import (
     to_data,
 )
 from invoiceflow.schema.query import object_id
-from invoiceflow.schema.types import CustomerType, InvoiceType, NewApiKey, TeamType
+from invoiceflow.schema.types import CustomerType, InvoiceType, NewApiKey, PaymentType, TeamType
 
 CtxInfo = Info[Context, None]
 

@@ -35,8 +35,8 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from strawberry.utils.str_converters import to_camel_case
 
 from invoiceflow.context import Context
+from invoiceflow.core.errors import ValidationFailed
 from invoiceflow.loaders import Loader
-from invoiceflow.resolvers.errors import ValidationFailed
 from invoiceflow.schema.cost import DEFAULT_FIRST, MAX_FIRST
 from invoiceflow.schema.memo import ByIdentity
 

@@ -8,14 +8,8 @@ from strawberry.types import Info
 from invoiceflow.context import Context
 from invoiceflow.resolvers import api_keys, customers, estimates, invoices, products, teams
 from invoiceflow.resolvers.validation import id_from_text
-from invoiceflow.schema.catalog_types import (
-    EstimatePage,
-    EstimateStatus,
-    EstimateType,
-    ProductPage,
-    ProductType,
-    ProductType_,
-)
+from invoiceflow.schema.catalog_types import ProductPage, ProductType, ProductType_
+from invoiceflow.schema.estimate_types import EstimatePage, EstimateStatus, EstimateType
 from invoiceflow.schema.prefetch import columns_for, joined_columns, prime, selected_under
 from invoiceflow.schema.types import (
     ApiKeyType,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -20,19 +19,16 @@ from invoiceflow.models import Customer as CustomerModel
 from invoiceflow.models import EmailDelivery as EmailDeliveryModel
 from invoiceflow.models import Invoice as InvoiceModel
 from invoiceflow.models import InvoiceItem as InvoiceItemModel
+from invoiceflow.models import Payment as PaymentModel
 from invoiceflow.models import User as UserModel
 from invoiceflow.resolvers import customers, teams
 from invoiceflow.resolvers.invoices import STATUS_COLUMNS, effective_status
 from invoiceflow.resolvers.lines import MAX_LINES
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.resolvers.teams import TeamView
+from invoiceflow.schema.catalog_types import ProductType_
+from invoiceflow.schema.pages import PageInfo
 from invoiceflow.schema.prefetch import newest, relation
-
-if TYPE_CHECKING:
-    from invoiceflow.schema.catalog_types import PaymentType, ProductType_
-
-Payment = Annotated["PaymentType", strawberry.lazy("invoiceflow.schema.catalog_types")]
-Product = Annotated["ProductType_", strawberry.lazy("invoiceflow.schema.catalog_types")]
 
 
 @strawberry.enum
@@ -124,7 +120,7 @@ class InvoiceItemType:
     def tax(self, root: strawberry.Parent[InvoiceItemModel]) -> decimal.Decimal:
         return root.tax_amount
 
-    product: Product | None = relation(
+    product: ProductType_ | None = relation(
         "product",
         "product_id",
         description="The product this line was made from (even if deleted since).",
@@ -195,7 +191,7 @@ class InvoiceType:
         description="Email deliveries of this invoice, newest first.",
     )
 
-    payments: list[Payment] = newest(
+    payments: list[PaymentType] = newest(
         "invoice_payments", "id", description="Payments received, newest first."
     )
 
@@ -228,7 +224,7 @@ class CustomerType:
         description="The customer's invoices, newest first.",
     )
 
-    payments: list[Payment] = newest(
+    payments: list[PaymentType] = newest(
         "customer_payments",
         "id",
         description="The customer's payment history, newest first.",
@@ -240,26 +236,6 @@ class CustomerType:
         description="The 10 newest invoices.",
         cap=customers.RECENT_INVOICES,
     )
-
-
-@strawberry.type
-class PageInfo:
-    current_page: int
-    per_page: int
-    total: int
-    last_page: int
-    has_next_page: bool
-
-    @classmethod
-    def of(cls, page: Page[object]) -> PageInfo:
-        assert page.total is not None, "this page was read without its count"
-        return cls(
-            current_page=page.page,
-            per_page=page.per_page,
-            total=page.total,
-            last_page=page.last_page,
-            has_next_page=page.has_next_page,
-        )
 
 
 @strawberry.type
@@ -298,3 +274,29 @@ class NewApiKey:
     @classmethod
     def of(cls, key: ApiKeyModel, plain: str) -> NewApiKey:
         return cls(api_key=key, plain_key=plain)  # type: ignore[arg-type]
+
+
+@strawberry.enum
+class PaymentMethod(Enum):
+    BANK_TRANSFER = "bank_transfer"
+    CARD = "card"
+    CASH = "cash"
+    CHECK = "check"
+    STRIPE = "stripe"
+    OTHER = "other"
+
+
+@strawberry.type(name="Payment")
+class PaymentType:
+    id: strawberry.ID
+    invoice_id: strawberry.ID
+    amount: decimal.Decimal
+    paid_at: dt.date
+    reference: str | None
+    created_at: dt.datetime
+
+    @strawberry.field
+    def method(self, root: strawberry.Parent[PaymentModel]) -> PaymentMethod:
+        return PaymentMethod(root.method)
+
+    invoice: InvoiceType = relation("invoice", "invoice_id")

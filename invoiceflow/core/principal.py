@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import bindparam
-from sqlmodel import col
-
-from invoiceflow.resolvers.errors import Forbidden
+from invoiceflow.core.errors import Forbidden
 
 ROLES = ("admin", "member", "viewer")
 
@@ -41,14 +37,3 @@ def require_writer(principal: Principal) -> None:
 def require_admin(principal: Principal) -> None:
     if not principal.is_admin:
         raise Forbidden("Only the team's owner or an admin can change its settings.")
-
-
-def in_team(model: Any) -> Any:
-    """The tenant filter of a statement built once: ``model``'s rows of the team bound as
-    ``team_id`` (the caller's, per request)."""
-    return col(model.team_id) == bindparam("team_id")
-
-
-def live_in_team(model: Any) -> list[Any]:
-    """``in_team``, and not deleted."""
-    return [in_team(model), col(model.deleted_at).is_(None)]

@@ -1,7 +1,8 @@
-"""Domain exceptions. Each carries the contract's error code (API.md §2) and its HTTP status.
+"""Domain exceptions. Each carries the contract's error code and its HTTP status.
 
 Resolvers raise them; the REST layer turns them into the error envelope and the GraphQL layer
-into ``extensions.code`` — each in exactly one place.
+into ``extensions.code``, each in exactly one place. Errors only HTTP can cause (a method not
+allowed, a body too large or not JSON, a rate limit, a client gone) live in invoiceflow/http.py.
 """
 
 from __future__ import annotations
@@ -41,12 +42,6 @@ class NotFound(DomainError):
     default_message = "Not found."
 
 
-class MethodNotAllowed(DomainError):
-    code = "method_not_allowed"
-    status = 405
-    default_message = "This method is not allowed here."
-
-
 class InvalidState(DomainError):
     code = "invalid_state"
     status = 409
@@ -65,37 +60,6 @@ class ValidationFailed(DomainError):
     @classmethod
     def on(cls, field: str, message: str) -> ValidationFailed:
         return cls({field: [message]})
-
-
-class PayloadTooLarge(DomainError):
-    code = "payload_too_large"
-    status = 413
-    default_message = "The request body is larger than 1 MB."
-
-
-class ClientClosedRequest(DomainError):
-    """The client hung up before its request was read: nginx's 499, answered to nobody and
-    logged as that status alone (API.md §6)."""
-
-    code = "client_closed_request"
-    status = 499
-    default_message = "The client closed the connection before sending its whole request."
-
-
-class UnsupportedMediaType(DomainError):
-    code = "unsupported_media_type"
-    status = 415
-    default_message = "Send the request body as JSON, with 'Content-Type: application/json'."
-
-
-class RateLimited(DomainError):
-    code = "rate_limited"
-    status = 429
-    default_message = "Too many requests: slow down and retry after the time in Retry-After."
-
-    def __init__(self, retry_after: int, message: str | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class UpstreamError(DomainError):

@@ -1,0 +1,6 @@
+"""The ground floor: what every layer shares, below the domain and the HTTP plumbing alike.
+
+Domain errors (errors.py), the caller (principal.py), what the domain may ask of the outside
+world (effects.py) and how money is counted in minor units and written out (money.py). Nothing
+here imports anything of InvoiceFlow's above it.
+"""

@@ -1,0 +1,89 @@
+"""Strawberry types for estimates and their lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from enum import Enum
+
+import strawberry
+
+from invoiceflow.models import Estimate as EstimateModel
+from invoiceflow.models import EstimateItem as EstimateItemModel
+from invoiceflow.resolvers.lines import MAX_LINES
+from invoiceflow.resolvers.pagination import Page
+from invoiceflow.schema.catalog_types import ProductType_
+from invoiceflow.schema.pages import PageInfo
+from invoiceflow.schema.prefetch import relation
+from invoiceflow.schema.types import CustomerType, InvoiceType
+
+
+@strawberry.enum
+class EstimateStatus(Enum):
+    DRAFT = "draft"
+    SENT = "sent"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CONVERTED = "converted"
+
+
+@strawberry.type(name="EstimateItem")
+class EstimateItemType:
+    id: strawberry.ID
+    product_id: strawberry.ID | None
+    description: str
+    quantity: decimal.Decimal
+    unit_price: decimal.Decimal
+    tax_rate: decimal.Decimal
+    amount: decimal.Decimal
+
+    @strawberry.field(metadata={"reads": ("tax_amount",)})
+    def tax(self, root: strawberry.Parent[EstimateItemModel]) -> decimal.Decimal:
+        return root.tax_amount
+
+    product: ProductType_ | None = relation(
+        "product",
+        "product_id",
+        description="The product this line was made from (even if deleted since).",
+    )
+
+
+@strawberry.type(name="Estimate")
+class EstimateType:
+    id: strawberry.ID
+    estimate_number: str
+    customer_id: strawberry.ID
+    subtotal: decimal.Decimal
+    tax: decimal.Decimal
+    total: decimal.Decimal
+    currency: str
+    issue_date: dt.date
+    expiry_date: dt.date | None
+    notes: str | None
+    converted_invoice_id: strawberry.ID | None
+    converted_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @strawberry.field(description="Where to download this estimate as a PDF (same key).")
+    def pdf_url(self, root: strawberry.Parent[EstimateModel]) -> str:
+        return f"/api/v1/estimates/{root.id}/pdf"
+
+    @strawberry.field
+    def status(self, root: strawberry.Parent[EstimateModel]) -> EstimateStatus:
+        return EstimateStatus(root.status)
+
+    customer: CustomerType = relation("customer", "customer_id")
+
+    items: list[EstimateItemType] = relation("estimate_items", "id", cap=MAX_LINES)
+
+    converted_invoice: InvoiceType | None = relation("invoice", "converted_invoice_id")
+
+
+@strawberry.type
+class EstimatePage:
+    items: list[EstimateType]
+
+    @strawberry.field
+    def page_info(self, root: strawberry.Parent[Page[EstimateModel]]) -> PageInfo:
+        return PageInfo.of(root)  # type: ignore[arg-type]
