@@ -33,9 +33,11 @@ seed-demo: $(STAMP)
 	$(BIN)/invoiceflow seed-demo
 
 # Two workers (this machine has two cores), each test file on one of them, so that a file's
-# seeded worlds are made once.
+# seeded worlds are made once. Twice: with the fast paths, then without (invoiceflow/fast/).
+PYTEST := $(BIN)/pytest -q -n 2 --dist loadfile
 test: install  ## SQLite always; PostgreSQL at 127.0.0.1:5432 (a fresh database per run)
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(PYTEST)
+	INVOICEFLOW_FAST_PATHS=off $(PYTEST)
 
 # The schemathesis runs of `make test` (REST: every operation, stateful sequences with alice and
 # bob as peers, bob replaying team A's ids; GraphQL: every field), with many more examples.

@@ -33,7 +33,7 @@ class Context:
     # (a GraphQL document that finished with errors).
     rollback_only: bool = field(default=False)
     # loader name -> the only columns of its rows the request reads (a GraphQL document's
-    # look-ahead, schema/prefetch.py); every column where absent
+    # look-ahead, fast/lookahead.py); every column where absent
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property

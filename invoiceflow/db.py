@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from invoiceflow import sqlite_onetrip
+from invoiceflow import fast
+from invoiceflow.fast import sqlite_onetrip
 
-registry.register(sqlite_onetrip.NAME, "invoiceflow.sqlite_onetrip", "OneTripDialect")
+registry.register(sqlite_onetrip.NAME, "invoiceflow.fast.sqlite_onetrip", "OneTripDialect")
 
 
 # Connections per process unless configured (see Settings.db_pool_size).
@@ -45,7 +46,7 @@ def make_engine(
     """
     if is_sqlite(url):
         parsed = make_url(url)
-        if parsed.get_driver_name() == "aiosqlite":  # one thread hop per statement
+        if fast.ON and parsed.get_driver_name() == "aiosqlite":  # one thread hop a statement
             parsed = parsed.set(drivername=sqlite_onetrip.NAME.replace(".", "+"))
         engine = create_async_engine(
             parsed, connect_args={"timeout": timeout}, pool_timeout=timeout, **kwargs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,9 @@ class Settings(BaseSettings):
     cors_origins: str = ""
     graphiql: bool = True
     introspection: bool = True
+    # The fast paths (invoiceflow/fast/README.md): "off" runs graphql-core's own execution and
+    # plain SQLAlchemy reads, answering the same. Read once per process, at start.
+    fast_paths: Literal["on", "off"] = "on"
 
 
 @lru_cache(maxsize=1)

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import Integer, event
 
-from invoiceflow import migrate
+from invoiceflow import fast, migrate
 from invoiceflow.app import create_app
 from invoiceflow.db import Database
 from invoiceflow.models import metadata
@@ -86,6 +86,16 @@ def empty_pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database of the test's own, dropped afterwards."""
     with fresh_pg_database("invoiceflow_empty") as url:
         yield url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With the fast paths off, the tests of a fast path itself have nothing to test."""
+    if fast.ON:
+        return
+    skip = pytest.mark.skip(reason="INVOICEFLOW_FAST_PATHS=off: a test of a fast path itself")
+    for item in items:
+        if item.get_closest_marker("fast_paths") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(params=BACKENDS)

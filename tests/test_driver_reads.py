@@ -1,4 +1,4 @@
-"""Lean reads that asyncpg runs itself (models/driver_reads.py) answer what SQLAlchemy's
+"""Lean reads that asyncpg runs itself (fast/driver_reads.py) answer what SQLAlchemy's
 execution answers: the same rows, names, values and types, in the same transaction, under
 the same lock, raising the same errors, counted by the same events."""
 
@@ -19,7 +19,8 @@ from invoiceflow import auth
 from invoiceflow.auth import authenticate
 from invoiceflow.core.errors import ServiceUnavailable
 from invoiceflow.failures import as_domain_error
-from invoiceflow.models import Invoice, driver_reads, sql
+from invoiceflow.fast import driver_reads
+from invoiceflow.models import Invoice, sql
 from invoiceflow.models.types import Money
 from invoiceflow.resolvers import invoices
 from invoiceflow.resolvers.customers import customers_by_ids
@@ -32,7 +33,7 @@ from invoiceflow.services import Services
 from tests.catalog_support import sent_invoice
 from tests.conftest import PG_ADMIN_DSN, Api, Statements
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [pytest.mark.postgres_only, pytest.mark.fast_paths]
 
 
 async def _by_sqlalchemy(session: AsyncSession, stmt: Any, params: dict[str, Any]) -> list[Any]:

@@ -335,6 +335,7 @@ async def test_the_invoice_outlives_changes_to_its_estimate(alice: Api) -> None:
     assert data(await alice.get(f"/invoices/{invoice_id}")) == before
 
 
+@pytest.mark.fast_paths
 async def test_the_list_loads_only_the_customer_columns_it_shows(
     alice: Api, statements: Statements
 ) -> None:

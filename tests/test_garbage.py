@@ -16,6 +16,8 @@ import pytest
 
 from tests.conftest import Api
 
+pytestmark = pytest.mark.fast_paths  # these test invoiceflow/fast/ itself
+
 # The test client (httpx) and the test's own objects are not the server's.
 SERVER_MODULES = ("invoiceflow", "sqlalchemy", "sqlmodel", "graphql", "strawberry", "starlette")
 

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 import strawberry
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
+from invoiceflow.fast.lookahead import columns_by_loader, columns_for
 from invoiceflow.schema import build_schema
-from invoiceflow.schema.prefetch import columns_by_loader, columns_for, relation
+from invoiceflow.schema.relations import relation
 from invoiceflow.schema.types import InvoiceType
 from tests.conftest import Api, Statements
+
+pytestmark = pytest.mark.fast_paths  # these test invoiceflow/fast/ itself
 
 EVERY_FIELD = """
     id invoiceNumber customerId subtotal tax total amountPaid balanceDue amountOverpaid
@@ -246,8 +250,8 @@ async def test_a_pages_joined_customers_carry_what_the_whole_document_reads(
 
 def test_a_types_relations_are_its_relation_fields() -> None:
     """prime loads what a type's relation fields name: no second list of them to keep."""
+    from invoiceflow.fast.lookahead import _relations_of
     from invoiceflow.schema.estimate_types import EstimateType
-    from invoiceflow.schema.prefetch import _relations_of
 
     invoice = _relations_of(InvoiceType.__strawberry_definition__)  # type: ignore[attr-defined]
     assert {name: loader for name, (loader, _) in invoice.items()} == {

@@ -13,8 +13,10 @@ import pytest
 import strawberry
 from aiodataloader import DataLoader
 
-from invoiceflow.schema.execution import LeanExecutionContext
-from invoiceflow.schema.prefetch import relation
+from invoiceflow.fast.execution import LeanExecutionContext
+from invoiceflow.schema.relations import relation
+
+pytestmark = pytest.mark.fast_paths  # these test invoiceflow/fast/ itself
 
 
 @strawberry.enum
@@ -171,7 +173,7 @@ async def test_enum_members_raw_values_and_strangers_coerce_as_strawberry_does()
     ]
 
 
-# Relations (schema/prefetch.relation): a loaded list or object goes straight to its rows'
+# Relations (schema/relations.relation): a loaded list or object goes straight to its rows'
 # fields; what is not loaded yet, and every error, takes graphql-core's path. Both answer alike.
 
 

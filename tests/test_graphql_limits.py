@@ -11,7 +11,7 @@ import httpx
 import pytest
 import strawberry
 
-import invoiceflow.schema as schema_module
+import invoiceflow.fast.memo as memo_module
 from invoiceflow.app import create_app
 from invoiceflow.schema import build_schema
 from invoiceflow.schema.checks import DocumentCheck
@@ -114,6 +114,7 @@ async def test_introspection_answers_by_default(alice: Api) -> None:
     assert body == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
 
 
+@pytest.mark.fast_paths
 async def test_strawberry_validates_a_document_once_and_keeps_refusing_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -121,13 +122,13 @@ async def test_strawberry_validates_a_document_once_and_keeps_refusing_it(
     graphql-core's) runs once per parsed document, and its answer stands for the next
     request of the same text."""
     calls: list[str] = []
-    validate = schema_module.validate_document
+    validate = memo_module.validate_document
 
     def counted(schema: Any, document: Any, rules: Any) -> Any:
         calls.append(document.loc.source.body)
         return validate(schema, document, rules)
 
-    monkeypatch.setattr(schema_module, "validate_document", counted)
+    monkeypatch.setattr(memo_module, "validate_document", counted)
     schema = build_schema()
     for _ in range(3):
         refused = await schema.execute("{ validatedOnce }")

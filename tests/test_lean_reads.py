@@ -149,6 +149,7 @@ async def test_a_create_builds_no_statement_of_its_own(alice: Api, statements: S
     assert (after.misses, after.hits) == (before.misses, before.hits + inserts)
 
 
+@pytest.mark.fast_paths
 async def test_a_transaction_is_asked_for_its_connection_once(
     services: Services, alice: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,9 +1,13 @@
-"""Answers kept by object identity (schema/memo.py): once per object, never lent to an equal
+"""Answers kept by object identity (fast/memo.py): once per object, never lent to an equal
 one, the oldest let go past the bound."""
 
 from __future__ import annotations
 
-from invoiceflow.schema.memo import ByIdentity
+import pytest
+
+from invoiceflow.fast.memo import ByIdentity
+
+pytestmark = pytest.mark.fast_paths  # these test invoiceflow/fast/ itself
 
 
 class Same:

@@ -15,7 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from invoiceflow.db import make_engine
-from invoiceflow.sqlite_onetrip import OneTripDialect
+from invoiceflow.fast.sqlite_onetrip import OneTripDialect
+
+pytestmark = pytest.mark.fast_paths  # these test invoiceflow/fast/ itself
 
 
 @pytest.fixture

@@ -43,6 +43,7 @@ async def test_rest_list_costs_the_page_alone(
     assert count == KEY_LOOKUP + 1, statements.sql  # the page, its customers joined
 
 
+@pytest.mark.fast_paths
 @pytest.mark.parametrize("rows", [10, 100])
 async def test_graphql_list_costs_page_plus_selected_relations(
     alice: Api, statements: Statements, rows: int
@@ -95,6 +96,7 @@ query($id: ID!) { invoice(id: $id) { id invoiceNumber customer { id companyName 
 """
 
 
+@pytest.mark.fast_paths
 async def test_one_invoice_reads_its_customer_with_it(alice: Api, statements: Statements) -> None:
     customer = await alice.create_customer(company_name="Shown Ltd")
     invoice = await alice.create_invoice(customer["id"])

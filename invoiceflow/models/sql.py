@@ -32,7 +32,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col
 
-from invoiceflow.models import driver_reads
+from invoiceflow import fast
+from invoiceflow.fast import driver_reads
 from invoiceflow.models.types import Money, StoredMoney
 
 
@@ -50,7 +51,7 @@ async def lean_rows(
     sync = connection.sync_connection
     assert sync is not None  # a session's connection is always begun
     plan: driver_reads.Plan | str | None = driver_reads.NOT_PLANNED
-    if driver_reads.eligible(stmt, params, sync):  # asyncpg may run it (driver_reads.py)
+    if fast.ON and driver_reads.eligible(stmt, params, sync):  # asyncpg may run it
         plan = driver_reads.PLANS.get(stmt)
         if isinstance(plan, driver_reads.Plan):
             return await driver_reads.fetch(plan, sync, cast(dict[str, Any] | None, params))
@@ -68,6 +69,8 @@ async def _connection_of(session: AsyncSession) -> AsyncConnection:
     """The session's connection, as ``session.connection()`` answers it. A transaction keeps
     one connection for its life, so it is asked for once per transaction: each ask is a
     greenlet hop through the ORM (15 µs; a REST get of an invoice reads four times)."""
+    if not fast.ON:
+        return await session.connection()
     transaction = session.sync_session.get_transaction()
     known = session.info.get(_CONNECTION)
     if transaction is not None and known is not None and known[0]() is transaction:

@@ -4,47 +4,22 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
+from invoiceflow import fast
 from invoiceflow.core.errors import DomainError
-from invoiceflow.schema.execution import LeanExecutionContext
-from invoiceflow.schema.memo import ByIdentity
+from invoiceflow.fast.execution import DocumentExecution, LeanExecutionContext
+from invoiceflow.fast.memo import ValidatedOnce
 from invoiceflow.schema.mutation import Mutation
 from invoiceflow.schema.query import Query
 from invoiceflow.schema.scalars import SCALARS
 
 log = logging.getLogger("invoiceflow.graphql")
-
-
-class ValidatedOnce(ValidationCache):
-    """Strawberry's ValidationCache keyed by the parsed document's identity, not its value.
-
-    ParserCache hands every request of one text the same document, and the stock cache's
-    key hashed that document by value on every request, all of its nodes: 4% of a GraphQL
-    get's instructions. The rules are keyed by value (each request has its own tuple of
-    the same rules)."""
-
-    _ERRORS: ByIdentity[list[GraphQLError]] = ByIdentity(kept=256)
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        schema, document, rules = (
-            context.schema._schema,
-            context.graphql_document,
-            context.validation_rules,
-        )
-        assert document is not None  # parsed before it is validated
-        context.pre_execution_errors = self._ERRORS(
-            (schema, document), lambda: validate_document(schema, document, rules), rules
-        )
-        yield
 
 
 class InvoiceFlowSchema(strawberry.Schema):
@@ -70,8 +45,12 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(scalar_map=SCALARS, disable_field_suggestions=True),
-        execution_context_class=LeanExecutionContext,
-        extensions=[lambda: ParserCache(maxsize=256), ValidatedOnce],
+        # The fast paths' execution and validation cache, or Strawberry's own (fast/README.md).
+        execution_context_class=LeanExecutionContext if fast.ON else DocumentExecution,
+        extensions=[
+            lambda: ParserCache(maxsize=256),
+            ValidatedOnce if fast.ON else ValidationCache,
+        ],
     )
 
 

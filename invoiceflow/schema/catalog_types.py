@@ -12,7 +12,7 @@ import strawberry
 from invoiceflow.models import Product as ProductModel
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.schema.pages import PageInfo
-from invoiceflow.schema.prefetch import newest
+from invoiceflow.schema.relations import newest
 
 
 @strawberry.enum

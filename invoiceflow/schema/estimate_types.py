@@ -14,7 +14,7 @@ from invoiceflow.resolvers.lines import MAX_LINES
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.schema.catalog_types import ProductType_
 from invoiceflow.schema.pages import PageInfo
-from invoiceflow.schema.prefetch import relation
+from invoiceflow.schema.relations import relation
 from invoiceflow.schema.types import CustomerType, InvoiceType
 
 

@@ -6,11 +6,11 @@ import strawberry
 from strawberry.types import Info
 
 from invoiceflow.context import Context
+from invoiceflow.fast.lookahead import joined_columns, prime, row_columns, selected_under
 from invoiceflow.resolvers import api_keys, customers, estimates, invoices, products, teams
 from invoiceflow.resolvers.validation import id_from_text
 from invoiceflow.schema.catalog_types import ProductPage, ProductType, ProductType_
 from invoiceflow.schema.estimate_types import EstimatePage, EstimateStatus, EstimateType
-from invoiceflow.schema.prefetch import columns_for, joined_columns, prime, selected_under
 from invoiceflow.schema.types import (
     ApiKeyType,
     CustomerPage,
@@ -76,7 +76,7 @@ class Query:
             page=page,
             per_page=per_page,
             count="pageInfo" in selected_under(info),
-            columns=columns_for(InvoiceType, selected_under(info, "items")),
+            columns=row_columns(info, InvoiceType, "items"),
             customer_columns=joined_columns(info, InvoiceType, "customer", "items"),
         )
         await prime(info, result.items, InvoiceType, "items")

@@ -28,7 +28,7 @@ from invoiceflow.resolvers.pagination import Page
 from invoiceflow.resolvers.teams import TeamView
 from invoiceflow.schema.catalog_types import ProductType_
 from invoiceflow.schema.pages import PageInfo
-from invoiceflow.schema.prefetch import newest, relation
+from invoiceflow.schema.relations import newest, relation
 
 
 @strawberry.enum

@@ -1,23 +1,24 @@
-"""Lists load their relations once: look ahead at the selection, batch-load what it asks
-for, and let the relation fields answer from the loaders' caches without awaiting.
+"""The look-ahead: lists load their relations once, reading only the columns the document
+selects.
 
-Relation fields are plain functions returning ``now_or_later(loader, key)``: the value
-itself when it is already loaded (no coroutine, no await per row), or the loader's future
-when it is not (deeper nestings, single objects), which graphql-core awaits and the loader
-still batches.
+A root field looks ahead at its selection: ``prime`` batch-loads each relation selected below
+a page's rows, so that the relation fields (schema/relations.py) answer from the loaders'
+caches without awaiting; ``columns_for`` and ``columns_by_loader`` work out which columns the
+rows need from what the fields say they read (``reads`` metadata); ``joined_columns`` names
+what a page reads of its customers in its own statement. With the fast paths off, none of
+it: every column is read, and the relations load through the loaders' futures (batched all
+the same). ``selected_under`` answers in both modes (a page counts its total only when
+``pageInfo`` is asked for).
 """
 
 from __future__ import annotations
 
 import functools
-import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Annotated, Any
+from typing import Any
 
-import strawberry
-from aiodataloader import DataLoader
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -34,74 +35,10 @@ from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 from strawberry.utils.str_converters import to_camel_case
 
+from invoiceflow import fast
 from invoiceflow.context import Context
-from invoiceflow.core.errors import ValidationFailed
+from invoiceflow.fast.memo import ByIdentity
 from invoiceflow.loaders import Loader
-from invoiceflow.schema.cost import DEFAULT_FIRST, MAX_FIRST
-from invoiceflow.schema.memo import ByIdentity
-
-
-def now_or_later(loader: DataLoader[Any, Any], key: Any) -> Any:
-    future = loader.load(key)
-    return future.result() if future.done() else future
-
-
-def relation(
-    loader: str, column: str, *, description: str | None = None, cap: int | None = None
-) -> Any:
-    """A field answered by ``loader`` (a name on the request's Loaders) for the row's
-    ``column`` (the key: ``id``, or a foreign key like ``customer_id``); null when it is.
-    ``cap``: for a list, the most items it can hold (what a query's cost counts it as,
-    schema/cost.py).
-
-    The field's ``lean`` metadata is the same function of (row, context), so that the
-    executor (schema/execution.py) can call it without building Strawberry's Info.
-    """
-
-    key = operator.attrgetter(column)
-
-    def load(root: Any, context: Context) -> Any:
-        value = key(root)
-        if value is None:
-            return None
-        return now_or_later(getattr(context.loaders, loader), value)
-
-    def resolve(root: strawberry.Parent[Any], info: Info[Context, None]) -> Any:
-        return load(root, info.context)
-
-    metadata = {"lean": load, "reads": (column,), "relation": (loader, key)}
-    if cap is not None:
-        metadata["cap"] = cap
-    return strawberry.field(resolver=resolve, description=description, metadata=metadata)
-
-
-def newest(loader: str, column: str, *, description: str) -> Any:
-    """A list field answered by ``loader`` for the row's ``column``, cut to the ``first``
-    newest items (20 unless asked, at most 100): a list with no bound of its own, capped so
-    that a query's cost stays known before it runs (API.md §6, schema/cost.py)."""
-
-    key = operator.attrgetter(column)
-
-    def resolve(
-        root: strawberry.Parent[Any],
-        info: Info[Context, None],
-        first: Annotated[
-            int | None,
-            strawberry.argument(description=f"How many, newest first (at most {MAX_FIRST})."),
-        ] = DEFAULT_FIRST,
-    ) -> Any:
-        if first is None:
-            first = DEFAULT_FIRST
-        if first < 1:
-            raise ValidationFailed.on("first", "Must be 1 or more.")
-        value = key(root)
-        if value is None:
-            return None
-        return now_or_later(info.context.loaders.newest(loader, min(first, MAX_FIRST)), value)
-
-    return strawberry.field(
-        resolver=resolve, description=description, metadata={"reads": (column,)}
-    )
 
 
 def _graphql_name(field: Any) -> str:
@@ -131,6 +68,14 @@ def _columns_read(definition: Any) -> dict[str, frozenset[str]]:
         elif "reads" in field.metadata:
             reads[name] = frozenset(field.metadata["reads"])
     return reads
+
+
+def row_columns(info: Info[Context, None], type_: Any, *path: str) -> tuple[str, ...] | None:
+    """The columns the rows of ``type_`` below ``path`` need for what the query selects, or
+    None (every column): always None with the fast paths off."""
+    if not fast.ON:
+        return None
+    return columns_for(type_, selected_under(info, *path))
 
 
 def columns_for(type_: Any, selected: AbstractSet[str]) -> tuple[str, ...] | None:
@@ -235,8 +180,9 @@ def joined_columns(
     """The columns to read, in the rows' own statement, of what relation ``field`` of
     ``type_`` loads for the rows below ``path``: its loader's columns for the whole document
     (rows in that loader's cache are shared). None when the query does not select ``field``
-    there, or when a field of the document does not say what it reads."""
-    if field not in selected_under(info, *path):
+    there, or when a field of the document does not say what it reads (and with the fast
+    paths off: the relation's loader reads them)."""
+    if not fast.ON or field not in selected_under(info, *path):
         return None
     loader, _ = _relations_of(type_.__strawberry_definition__)[field]  # type: ignore[attr-defined]
     return info.context.columns.get(loader)
@@ -248,7 +194,10 @@ async def prime(
     """Batch-load, once each, the relation fields of ``type_`` (the Strawberry type of
     ``rows``) that the query selects below ``path`` (a page's rows are its "items"; a single
     object's fields are right below). A None row (a lookup that found nothing) has nothing
-    to load."""
+    to load. With the fast paths off nothing is primed: each relation field loads through the
+    loader's futures, batched all the same."""
+    if not fast.ON:
+        return
     rows = [row for row in rows if row is not None]
     if not rows:
         return

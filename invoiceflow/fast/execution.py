@@ -48,8 +48,8 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from invoiceflow.context import Context
-from invoiceflow.schema.memo import ByIdentity
-from invoiceflow.schema.prefetch import columns_by_loader
+from invoiceflow.fast.lookahead import columns_by_loader
+from invoiceflow.fast.memo import ByIdentity
 
 Getter = Callable[[Any], Any]
 Coerce = Callable[[Any], Any]
@@ -226,7 +226,30 @@ def _track_on(context: weakref.ref[LeanExecutionContext]) -> Callable[[Any], Non
     return track
 
 
-class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class DocumentExecution(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's own execution, with each root field of a mutation reading afresh: the
+    schema's execution with the fast paths off (and the base of the lean one)."""
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        # Mutations run one after the other; each starts with fresh loaders, so that it
+        # reads what the mutations before it wrote, not their answers again.
+        if path.prev is None and self.operation.operation == OperationType.MUTATION:
+            fresh_reads = getattr(self.context_value, "fresh_reads", None)
+            if fresh_reads is not None:
+                fresh_reads()
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+
+class LeanExecutionContext(DocumentExecution):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # graphql-core's helpers hold this context's bound methods, and the context holds
@@ -372,24 +395,6 @@ class LeanExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not awaitable:
             return results
         return self._gather(results, awaitable)
-
-    def execute_field(
-        self,
-        parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: Any,
-        path: Path,
-        position_context: Any,
-    ) -> Any:
-        # Mutations run one after the other; each starts with fresh loaders, so that it
-        # reads what the mutations before it wrote, not their answers again.
-        if path.prev is None and self.operation.operation == OperationType.MUTATION:
-            fresh_reads = getattr(self.context_value, "fresh_reads", None)
-            if fresh_reads is not None:
-                fresh_reads()
-        return super().execute_field(
-            parent_type, source, field_details_list, path, position_context
-        )
 
     def complete_list_item_value(
         self,
