@@ -30,8 +30,8 @@ class RateState:
 
 
 class RateLimitExceeded(RateLimited):
-    def __init__(self, state: RateState) -> None:
-        super().__init__(retry_after=max(1, math.ceil(state.reset - time.time())))
+    def __init__(self, state: RateState, retry_after: int) -> None:
+        super().__init__(retry_after=retry_after)
         self.state = state
 
 
@@ -58,7 +58,10 @@ class RateLimiter:
             reset=math.ceil(stats.reset_time),
         )
         if not allowed:
-            raise RateLimitExceeded(state)
+            # Whole seconds until the window ends, from the window's own end (not the
+            # rounded-up Reset): never more than the window itself, never less than 1.
+            left = math.ceil(stats.reset_time - time.time())
+            raise RateLimitExceeded(state, min(max(1, left), self.item.get_expiry()))
         return state
 
     async def reset(self) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from invoiceflow.app import create_app
 from invoiceflow.models import Customer
-from invoiceflow.ratelimit import RateLimiter
+from invoiceflow.ratelimit import RateLimiter, RateLimitExceeded
 from invoiceflow.services import Services
 from invoiceflow.settings import Settings
 from tests.conftest import Api, KeyFactory
@@ -90,7 +90,7 @@ def assert_retry_after(response: httpx.Response, window: int) -> None:
     now = time.time()
     assert re.fullmatch(r"[1-9]\d*", response.headers["retry-after"])
     retry_after = int(response.headers["retry-after"])
-    assert retry_after <= window + 1
+    assert retry_after <= window  # within the window: never 61 for 60 seconds
     assert abs(now + retry_after - int(response.headers["x-ratelimit-reset"])) <= 1.5
     assert remaining(response) == 0
 
@@ -333,3 +333,14 @@ async def test_two_app_instances_share_counters_in_redis(services: Services) -> 
     assert int(over.headers["retry-after"]) > 60  # this run's own window, not a default one
     assert bob_on_two.status_code == 200
     assert remaining(bob_on_two) == 2
+
+
+async def test_retry_after_is_never_longer_than_the_window() -> None:
+    # given: a 60-second window, used up at once (a fraction of a second into it)
+    limiter = RateLimiter("1/minute")
+    await limiter.hit("user:1")
+    # when
+    with pytest.raises(RateLimitExceeded) as refused:
+        await limiter.hit("user:1")
+    # then: whole seconds, within the window (the rounded-up Reset made it 61)
+    assert 1 <= refused.value.retry_after <= 60

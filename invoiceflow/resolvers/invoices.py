@@ -489,9 +489,14 @@ def _ensure_editable(invoice: Invoice) -> None:
 
 
 def _transition(invoice: Invoice, target: str) -> None:
-    """The status moves an update may make: draft -> sent, and to cancelled."""
+    """The status moves an update may make: draft -> sent, and to cancelled. Back to draft
+    is no move at all (a 422 on status, API.md §2); a move the state forbids is a 409."""
     if target == invoice.status:
         return
+    if target == "draft":
+        raise ValidationFailed.on(
+            "status", "Must be sent or cancelled: an invoice never goes back to draft."
+        )
     if target == "sent" and invoice.status == "draft":
         invoice.status = "sent"
         invoice.sent_at = utcnow()

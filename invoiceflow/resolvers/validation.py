@@ -71,7 +71,7 @@ class Input(BaseModel):
         stripped = value.strip()
         field = cls.model_fields.get(info.field_name or "")
         if not stripped and field is not None and _min_length(field.metadata) > 0:
-            raise PydanticCustomError("string_too_short", "String should have at least 1 character")
+            raise PydanticCustomError("string_blank", "Must not be blank.")
         return stripped
 
 
@@ -161,13 +161,18 @@ def id_from_text(raw: str) -> int | None:
     return None
 
 
-def int_from_text(raw: str, field: str) -> int:
+def int_from_text(raw: str, field: str, *, at_most: int | None = None) -> int:
     """An integer query parameter, as the ``Int`` of an input would take it: plain digits
-    (and "10.0", which JSON Schema counts as an integer), within the database's INTEGER."""
+    (and "10.0", which JSON Schema counts as an integer), within the database's INTEGER.
+    ``at_most``: a larger integer, of any size, is read as that (a page size clamps)."""
+    if at_most is not None and re.fullmatch(r"[0-9]+(?:\.0+)?", raw) and len(raw) > 18:
+        return at_most  # too large for an int64 as well: clamped like any other
     found = re.fullmatch(r"(-?[0-9]{1,19})(?:\.0+)?", raw)
     if found is None:
         raise ValidationFailed.on(field, "Must be an integer.")
     value = int(found.group(1))
+    if at_most is not None and value > at_most:
+        return at_most
     if not -MAX_INT <= value <= MAX_INT:
         raise ValidationFailed.on(field, f"Must be between {-MAX_INT} and {MAX_INT}.")
     return value
@@ -272,8 +277,28 @@ Amount = Annotated[
     ),
 ]
 
+# Every error pydantic itself can raise on these inputs, in the project's own words; a message
+# from a library never reaches a client (a custom error of ours carries its own).
 _MESSAGES = {
     "missing": "The {field} field is required.",
+    "literal_error": "Must be one of: {expected}.",
+    "enum": "Must be one of: {expected}.",
+    "too_short": "Must have at least {min_length} item(s).",
+    "too_long": "Must have at most {max_length} items.",
+    "string_too_short": "Must be at least {min_length} character(s) long.",
+    "string_too_long": "Must be at most {max_length} characters long.",
+    "greater_than": "Must be greater than {gt}.",
+    "greater_than_equal": "Must be {ge} or more.",
+    "less_than": "Must be less than {lt}.",
+    "less_than_equal": "Must be {le} or less.",
+    "string_pattern_mismatch": "Is not in the expected form.",
+    "decimal_parsing": "Must be a number.",
+    "decimal_type": "Must be a number.",
+    "float_parsing": "Must be a number.",
+    "float_type": "Must be a number.",
+    "int_too_big": "Must be a smaller integer.",
+    "date_parsing": "Must be a date in the form YYYY-MM-DD.",
+    "date_type": "Must be a date in the form YYYY-MM-DD.",
     "int_parsing": "Must be an integer.",
     "int_type": "Must be an integer.",
     "int_from_float": "Must be an integer.",
@@ -285,6 +310,14 @@ _MESSAGES = {
     "bool_type": "Must be true or false.",
     "bool_parsing": "Must be true or false.",
 }
+
+
+def _plain(ctx: dict[str, Any]) -> dict[str, str]:
+    """pydantic's context values as the messages write them: "'a', 'b' or 'c'" -> "a, b, c"."""
+    plain = {key: str(value) for key, value in ctx.items()}
+    if "expected" in plain:
+        plain["expected"] = plain["expected"].replace("'", "").replace(" or ", ", ")
+    return plain
 
 
 def field_name(loc: tuple[int | str, ...]) -> str:
@@ -302,7 +335,10 @@ def parse(model: type[M], data: Any) -> M:
         for error in exc.errors(include_url=False):
             name = field_name(error["loc"])
             template = _MESSAGES.get(error["type"])
-            message = template.format(field=name) if template else error["msg"]
+            if template is not None:
+                message = template.format(field=name, **_plain(error.get("ctx") or {}))
+            else:  # one of ours (PydanticCustomError, a validator's ValueError): our words
+                message = error["msg"]
             fields.setdefault(name, []).append(message.removeprefix("Value error, "))
         raise ValidationFailed(fields) from None
 

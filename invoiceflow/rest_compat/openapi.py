@@ -85,7 +85,9 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
             if arg.max_length is not None:
                 schema["maxLength"] = arg.max_length
             if arg.type is int:
-                schema.update(minimum=arg.minimum, maximum=arg.maximum)
+                schema["minimum"] = arg.minimum
+                if arg.clamp is None:  # a clamped one takes any integer above its minimum
+                    schema["maximum"] = arg.maximum
             params.append(
                 {
                     "name": arg.name,

@@ -14,7 +14,7 @@ from typing import Any
 
 from invoiceflow.context import Context
 from invoiceflow.core.errors import NotFound, ValidationFailed
-from invoiceflow.resolvers.pagination import MAX_PAGE
+from invoiceflow.resolvers.pagination import MAX_PAGE, MAX_PER_PAGE
 from invoiceflow.resolvers.validation import MAX_INT, id_from_text, int_from_text
 
 Shape = Callable[[Context, Any], Awaitable[Any]]
@@ -59,13 +59,15 @@ class Query(Arg):
     maximum: int = MAX_INT
     # The longest text taken (the document states it; the resolver checks it).
     max_length: int | None = None
+    # An integer above this, of any size, is read as this (a page size: API.md §2 clamps it).
+    clamp: int | None = None
 
     def read(self, request: RequestData) -> Any:
         raw = request.query.get(self.name)
         if raw is None or raw == "":
             return None
         if self.type is int:
-            return int_from_text(raw, self.name)
+            return int_from_text(raw, self.name, at_most=self.clamp)
         if self.type is bool:
             lowered = raw.lower()
             if lowered in ("true", "1"):
@@ -120,7 +122,11 @@ def paging() -> dict[str, Arg]:
     return {
         "page": Query("page", int, "Page number, from 1.", minimum=1, maximum=MAX_PAGE),
         "per_page": Query(
-            "per_page", int, "Results per page (default 15, at most 100).", minimum=1
+            "per_page",
+            int,
+            "Results per page (default 15; more than 100 reads as 100).",
+            minimum=1,
+            clamp=MAX_PER_PAGE,
         ),
     }
 
