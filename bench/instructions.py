@@ -81,7 +81,8 @@ async def requests(case_name: str, count: int, postgres: bool) -> None:
     except ImportError:  # a checkout from before services.py (this code runs against others)
         from invoiceflow.app import Services  # type: ignore[attr-defined,no-redef]
 
-    url, key = prepare(None, postgres)
+    # Off the loop: seeding a first run's database runs an event loop of its own.
+    url, key = await asyncio.to_thread(prepare, None, postgres)
     settings = Settings(database_url=url, rate_limit=RATE_LIMIT, log_level="WARNING")
     services = Services.from_settings(settings)
     app = create_app(services=services)

@@ -80,7 +80,11 @@ class DocumentCheck:
         """The QUERY_TOO_COMPLEX error of a valid document whose operation would cost more
         than MAX_COST with these variables (schema/cost.py); None when it may run. Only
         integer variables can size a list, so the cost is kept by the document and those."""
-        sizes = tuple(sorted((k, v) for k, v in (variables or {}).items() if type(v) is int))
+        sizes = (
+            tuple(sorted((k, v) for k, v in variables.items() if type(v) is int))
+            if variables
+            else ()
+        )
         cost = self._cost(query, operation_name, sizes)
         if cost <= MAX_COST:
             return None
