@@ -33,6 +33,7 @@ from starlette.responses import Response
 from starlette.types import Receive
 
 from invoiceflow.core.errors import ServiceUnavailable
+from invoiceflow.db import acquire_within
 from invoiceflow.http import read_body_first
 
 
@@ -98,16 +99,6 @@ class Admission:
             # nginx's "client closed request": the server sends it nowhere, and the access
             # log shows the request as dropped
             return Response(status_code=499)
-
-
-async def acquire_within(lock: asyncio.Lock | asyncio.Semaphore, wait: float) -> None:
-    """Acquire ``lock``, waiting in order of arrival; after ``wait`` seconds, 503 (as any
-    database wait). For a request's turn here and for a write's turn on SQLite."""
-    try:
-        async with asyncio.timeout(wait):
-            await lock.acquire()
-    except TimeoutError:
-        raise ServiceUnavailable("The server is busy; try again shortly.") from None
 
 
 class ClientGone(Exception):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +11,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoiceflow.admission import acquire_within
 from invoiceflow.auth import authenticate, key_use_is_stale, touch_key, user_rate_key
 from invoiceflow.core.effects import Effects
 from invoiceflow.core.principal import Principal
@@ -54,20 +52,6 @@ async def authenticate_request(services: Services, request: Any) -> Principal:
 
 
 @asynccontextmanager
-async def _turn(lock: asyncio.Lock | None, wait: float) -> AsyncIterator[None]:
-    """Wait (at most ``wait`` seconds, then 503 like any database wait) for this process's
-    turn to write; no wait where the database takes concurrent writers."""
-    if lock is None:
-        yield
-        return
-    await acquire_within(lock, wait)
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-@asynccontextmanager
 async def request_context(
     services: Services,
     authorization: str | None,
@@ -83,9 +67,10 @@ async def request_context(
     The transaction commits only when the block ends without an error; anything raised
     (including a client going away mid-request) rolls everything back.
     """
-    factory = services.db.write_sessions if write else services.db.read_sessions
-    turn = services.db.writer_turn if write else None
-    async with _turn(turn, services.settings.db_timeout), factory() as session:
+    # A write takes the database's one way to write (SQLite's writer turn included), which
+    # commits at the end unless the block raised or rolled back.
+    sessions = services.db.write() if write else services.db.read_sessions()
+    async with sessions as session:
         try:
             if principal is None:
                 principal = await authenticate(session, authorization)
@@ -103,13 +88,14 @@ async def request_context(
             raise
         if context.rollback_only:
             await session.rollback()
-        elif write or not services.db.reads_autocommit:
+        elif not write and not services.db.reads_autocommit:
             await session.commit()
-        # else: a read in autocommit, nothing to commit; closing the session ends it (and
-        # spares the commit's bookkeeping: 37 of 1,251 Python calls in a REST list of one)
+        # else: a write commits as its session ends; a read in autocommit has nothing to
+        # commit (closing the session ends it, and spares the commit's bookkeeping: 37 of
+        # 1,251 Python calls in a REST list of one)
     if key_use_is_stale(principal):
         try:
-            async with services.db.write_sessions.begin() as touch:
+            async with services.db.write() as touch:
                 await touch_key(touch, principal)
         except Exception:  # a usage hint must never fail the request
             log.warning("could not record API key use", exc_info=True)

@@ -7,6 +7,9 @@ with ``BEGIN IMMEDIATE`` so two concurrent writers queue instead of failing on a
 from __future__ import annotations
 
 import asyncio
+import contextvars
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from invoiceflow import fast
+from invoiceflow.core.errors import ServiceUnavailable
 from invoiceflow.fast import sqlite_onetrip
 
 registry.register(sqlite_onetrip.NAME, "invoiceflow.fast.sqlite_onetrip", "OneTripDialect")
@@ -107,6 +111,23 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_ms: int, foreign_keys: bool) 
             conn.exec_driver_sql(statement)
 
 
+async def acquire_within(lock: asyncio.Lock | asyncio.Semaphore, wait: float) -> None:
+    """Acquire ``lock``, waiting in order of arrival; after ``wait`` seconds, 503 (as any
+    database wait). For a request's turn here and for a write's turn on SQLite."""
+    try:
+        async with asyncio.timeout(wait):
+            await lock.acquire()
+    except TimeoutError:
+        raise ServiceUnavailable("The server is busy; try again shortly.") from None
+
+
+# Whether this task holds its database's writer turn (SQLite): a write begun inside another
+# of the same task (the journal's, after the request rolled back) must not wait for itself.
+_HOLDS_TURN: contextvars.ContextVar[Database | None] = contextvars.ContextVar(
+    "holds_writer_turn", default=None
+)
+
+
 @dataclass
 class Database:
     """The engine and the two session factories (read and write) of one process."""
@@ -121,6 +142,32 @@ class Database:
     # Reads run in autocommit (PostgreSQL): each statement is its own transaction, so a
     # read session has nothing left to commit when it ends.
     reads_autocommit: bool = False
+    # Seconds a write waits for its turn before answering 503, as any database wait.
+    timeout: float = 5.0
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """The one way to write: a write session, in SQLite's writer turn (taken in arrival
+        order, 503 past the timeout; PostgreSQL has none). The block commits what it wrote
+        unless it raised (or rolled back itself)."""
+        turn = self.writer_turn if _HOLDS_TURN.get() is not self else None
+        if turn is not None:
+            await acquire_within(turn, self.timeout)
+        held = _HOLDS_TURN.set(self) if turn is not None else None
+        try:
+            async with self.write_sessions() as session:
+                try:
+                    yield session
+                except BaseException:
+                    await session.rollback()
+                    raise
+                if session.in_transaction():
+                    await session.commit()
+        finally:
+            if held is not None:
+                _HOLDS_TURN.reset(held)
+            if turn is not None:
+                turn.release()
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 5.0, pool_size: int | None = None) -> Database:
@@ -144,6 +191,7 @@ class Database:
             write_sessions=async_sessionmaker(writer, **options),
             writer_turn=asyncio.Lock() if is_sqlite(url) else None,
             reads_autocommit=autocommits(reader),
+            timeout=timeout,
         )
 
     async def dispose(self) -> None:

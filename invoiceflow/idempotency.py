@@ -1,42 +1,52 @@
 """Idempotency keys with Stripe's semantics, for REST POSTs and GraphQL mutations.
 
-Scoped to the team and the key's user and kept 24 hours. The first request with a key
-claims it (in a transaction of its own) and stores its response when done; the same key
-with the same request replays that response without running again; with a different
-request it is a 422; while the first still runs, a 409. Requests refused before anything
-ran (bad JSON, auth, rate limit, invalid input) store nothing, so they can be retried.
+Scoped to the team and the key's user and kept 24 hours. The same key with the same request
+replays the stored answer without running again; with a different request it is a 422; while
+the first still runs, a 409.
+
+A request claims its key in its own work's transaction and stores its answer there before
+that transaction commits: the work's writes, the claim and the answer commit together, or
+none of them does. A crash at any point leaves either the finished request (replayed from
+then on) or no trace of it (the key free, the work undone): it can never run twice. An
+answer that did not commit the work (an error, a GraphQL result with errors) is stored in a
+transaction of its own afterwards, when the work provably left nothing behind. Requests
+refused before anything ran (bad JSON, auth, rate limit, invalid input) store nothing, so
+they can be retried.
+
+"Still running" is known without a row: in this process by the keys at work here, across
+processes on PostgreSQL by a transaction-scoped advisory lock on the key, and on SQLite by
+the database's single writer (a second process's claim meets the first one's committed row).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from starlette.requests import Request
 from starlette.responses import Response
 
-from invoiceflow.context import authenticate_request
 from invoiceflow.core.errors import BadRequest, DomainError
 from invoiceflow.core.principal import Principal
 from invoiceflow.db import Database
 from invoiceflow.models import IdempotencyKey
+from invoiceflow.models.sql import is_postgres
 from invoiceflow.models.types import utcnow
-from invoiceflow.services import Services
 
 HEADER = "idempotency-key"
 MAX_LENGTH = 255
 RETENTION = timedelta(hours=24)
-# A claim still "running" after this long belongs to a process that died: it may be retaken.
-ABANDONED = timedelta(minutes=10)
 # Answers that mean nothing ran, so nothing is stored and the key stays usable.
-NOT_STORED = {400, 401, 413, 422, 429, 503}
+NOT_STORED = {400, 401, 413, 422, 429, 499, 503}
 
 
 class IdempotencyConflict(DomainError):
@@ -52,122 +62,134 @@ class IdempotencyMismatch(DomainError):
 
 
 @dataclass(frozen=True)
-class Claim:
-    row_id: int
+class Keyed:
+    """A request's key and the fingerprint of the request it names."""
+
+    key: str
+    fingerprint: str
+
+    def scope(self, principal: Principal) -> tuple[int, int, str]:
+        return (principal.team_id, principal.user_id, self.key)
 
 
-@dataclass(frozen=True)
-class Replay:
-    response: Response
-
-
-def requested_key(request: Request) -> str | None:
-    """The request's Idempotency-Key, if any (1 to 255 visible characters)."""
+def requested(request: Request, *parts: bytes | str) -> Keyed | None:
+    """The request's Idempotency-Key (1 to 255 printable characters), if it sent one, with
+    the fingerprint of ``parts`` (what makes two requests the same)."""
     key = request.headers.get(HEADER)
     if key is None:
         return None
     if not 0 < len(key) <= MAX_LENGTH or not key.isprintable():
         raise BadRequest(f"Idempotency-Key must be 1 to {MAX_LENGTH} printable characters.")
-    return key
-
-
-def fingerprint(*parts: bytes | str) -> str:
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part.encode() if isinstance(part, str) else part)
         digest.update(b"\0")
-    return digest.hexdigest()
+    return Keyed(key, digest.hexdigest())
 
 
-async def claim(db: Database, principal: Principal, key: str, print_: str) -> Claim | Replay:
-    """Take the key for this request, or answer with what the first request stored."""
-    now = utcnow()
-    scope = (
+def _where(principal: Principal, keyed: Keyed) -> Any:
+    return (
         (col(IdempotencyKey.team_id) == principal.team_id)
         & (col(IdempotencyKey.user_id) == principal.user_id)
-        & (col(IdempotencyKey.key) == key)
+        & (col(IdempotencyKey.key) == keyed.key)
     )
-    async with db.write_sessions.begin() as session:
-        if random.random() < 0.01:  # now and then, forget keys past their retention
-            await session.execute(
-                delete(IdempotencyKey).where(col(IdempotencyKey.created_at) < now - RETENTION)
-            )
-        found = (await session.execute(select(IdempotencyKey).where(scope))).scalar_one_or_none()
-        if found is not None and _expired(found, now):
-            await session.delete(found)
-            await session.flush()
-            found = None
-        if found is None:
-            row = IdempotencyKey(
-                team_id=principal.team_id, user_id=principal.user_id, key=key, fingerprint=print_
-            )
-            session.add(row)
-            try:
-                await session.flush()
-            except IntegrityError:
-                # Another request took the key between our read and our insert.
-                raise IdempotencyConflict() from None
-            assert row.id is not None
-            return Claim(row.id)
-    if found.fingerprint != print_:
+
+
+async def replay(db: Database, principal: Principal, keyed: Keyed) -> Response | None:
+    """The stored answer of the first request with this key, or None when there is none
+    (or it is past its retention); a different request with the key is a 422."""
+    async with db.read_sessions() as session:
+        found = (
+            await session.execute(select(IdempotencyKey).where(_where(principal, keyed)))
+        ).scalar_one_or_none()
+    if found is None or found.body is None or found.status is None:
+        return None  # a claim of the code before this one's, never finished: not an answer
+    if found.created_at < utcnow() - RETENTION:
+        return None
+    if found.fingerprint != keyed.fingerprint:
         raise IdempotencyMismatch()
-    if found.status is None:
+    return Response(
+        found.body,
+        status_code=found.status,
+        media_type=found.media_type,
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+# The keys at work in this process: a second request with one of them is a 409 at once.
+_RUNNING: set[tuple[int, int, str]] = set()
+
+
+@asynccontextmanager
+async def running(principal: Principal, keyed: Keyed) -> AsyncIterator[None]:
+    """Hold the key in this process while its request runs (409 when it is held already)."""
+    scope = keyed.scope(principal)
+    if scope in _RUNNING:
         raise IdempotencyConflict()
-    assert found.body is not None
-    return Replay(
-        Response(
-            found.body,
-            status_code=found.status,
-            media_type=found.media_type,
-            headers={"Idempotent-Replayed": "true"},
+    _RUNNING.add(scope)
+    try:
+        yield
+    finally:
+        _RUNNING.discard(scope)
+
+
+async def claim(session: AsyncSession, principal: Principal, keyed: Keyed) -> IdempotencyKey:
+    """Take the key in the work's own transaction (see the module's docstring): a 409 when
+    another transaction holds it or has just stored its answer."""
+    if is_postgres(session):
+        lock = int.from_bytes(hashlib.sha256(repr(keyed.scope(principal)).encode()).digest()[:8])
+        held = await session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:lock)"), {"lock": lock - 2**63}
+        )
+        if not held:
+            raise IdempotencyConflict()
+    now = utcnow()
+    if random.random() < 0.01:  # now and then, forget keys past their retention
+        await session.execute(
+            delete(IdempotencyKey).where(col(IdempotencyKey.created_at) < now - RETENTION)
+        )
+    # This key's own row past its retention, or an unfinished claim left by older code.
+    await session.execute(
+        delete(IdempotencyKey).where(
+            _where(principal, keyed),
+            (col(IdempotencyKey.created_at) < now - RETENTION) | col(IdempotencyKey.body).is_(None),
         )
     )
-
-
-def _expired(row: IdempotencyKey, now: datetime) -> bool:
-    limit = ABANDONED if row.status is None else RETENTION
-    return row.created_at < now - limit
-
-
-async def finish(db: Database, taken: Claim, response: Response | None) -> None:
-    """Store the response for replays, or give the key back when nothing ran."""
-
-    async def settle() -> None:
-        async with db.write_sessions.begin() as session:
-            row = col(IdempotencyKey.id) == taken.row_id
-            if response is None or response.status_code in NOT_STORED:
-                await session.execute(delete(IdempotencyKey).where(row))
-                return
-            await session.execute(
-                update(IdempotencyKey)
-                .where(row)
-                .values(
-                    status=response.status_code,
-                    media_type=response.media_type,
-                    body=bytes(response.body),
-                    completed_at=utcnow(),
-                )
-            )
-
-    # Shielded: a client that goes away must not leave the key claimed forever.
-    await asyncio.shield(settle())
-
-
-async def once(
-    services: Services,
-    request: Request,
-    key: str,
-    print_: str,
-    execute: Callable[[Principal], Awaitable[Response]],
-) -> Response:
-    """Run ``execute`` at most once for this key, replaying its stored response after."""
-    principal = await authenticate_request(services, request)
-    outcome = await claim(services.db, principal, key, print_)
-    if isinstance(outcome, Replay):
-        return outcome.response
-    response: Response | None = None
+    row = IdempotencyKey(
+        team_id=principal.team_id,
+        user_id=principal.user_id,
+        key=keyed.key,
+        fingerprint=keyed.fingerprint,
+    )
+    session.add(row)
     try:
-        response = await execute(principal)
-        return response
-    finally:
-        await finish(services.db, outcome, response)
+        await session.flush()
+    except IntegrityError:  # another request's answer committed since ours was looked up
+        raise IdempotencyConflict() from None
+    return row
+
+
+def storable(response: Response) -> bool:
+    return response.status_code not in NOT_STORED
+
+
+async def store(session: AsyncSession, row: IdempotencyKey, response: Response) -> None:
+    """Keep ``response`` with the claim, in the work's transaction, before it commits."""
+    row.status = response.status_code
+    row.media_type = response.media_type
+    row.body = bytes(response.body)
+    row.completed_at = utcnow()
+    await session.flush()
+
+
+async def store_alone(db: Database, principal: Principal, keyed: Keyed, response: Response) -> None:
+    """Keep the answer of a request whose work did not commit (it rolled back: nothing of
+    it is left), in a transaction of its own."""
+    if not storable(response):
+        return
+    try:
+        async with db.write() as session:
+            row = await claim(session, principal, keyed)
+            await store(session, row, response)
+    except IdempotencyConflict:
+        pass  # another request with the key has stored its own answer meanwhile

@@ -23,7 +23,7 @@ class DatabaseJournal:
         self.db = db
 
     async def record(self, row: SQLModel) -> None:
-        async with self.db.write_sessions.begin() as session:
+        async with self.db.write() as session:
             session.add(row)
 
 

@@ -161,7 +161,7 @@ class StripeWebhook:
 
     async def _process(self, event: dict[str, Any]) -> bool:
         """Handle the event once; answer whether it had been processed before."""
-        async with self.services.db.write_sessions() as session:
+        async with self.services.db.write() as session:
             session.add(StripeEvent(id=event["id"], type=event["type"]))
             try:
                 await session.flush()

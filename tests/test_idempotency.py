@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -165,3 +166,74 @@ async def test_100_concurrent_creates_are_gapless(alice: Api, services: Services
     numbers = sorted(r.json()["data"]["invoice_number"] for r in ok)
     assert numbers == [f"INV-{n:04d}" for n in range(1, 101)]
     assert await count(services, Invoice) == 100
+
+
+# --- the claim, the work and its answer commit together --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("module", "step"),
+    [("invoices", "store_lines"), ("idempotency", "store")],
+    ids=["during the work, its rows written", "while storing the answer"],
+)
+async def test_a_crash_at_any_point_never_runs_the_request_twice(
+    module: str, step: str, alice: Api, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: the request dies once at that step (as its process would: nothing after runs)
+    from invoiceflow import idempotency
+    from invoiceflow.resolvers import invoices
+
+    customer = await alice.create_customer()
+    headers = {"Idempotency-Key": "crash"}
+    where = {"invoices": invoices, "idempotency": idempotency}[module]
+    original = getattr(where, step)
+
+    async def dies(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(where, step, original)  # the first time only
+        await original(*args, **kwargs)
+        raise asyncio.CancelledError
+
+    monkeypatch.setattr(where, step, dies)
+    # when
+    with pytest.raises(asyncio.CancelledError):
+        await alice.post("/invoices", invoice_body(customer["id"]), headers=headers)
+    # then: no trace of it, the key free
+    assert await count(services, Invoice) == 0
+    assert await count(services, IdempotencyKey) == 0
+    # and the retry runs it once, then replays it
+    retried = await alice.post("/invoices", invoice_body(customer["id"]), headers=headers)
+    again = await alice.post("/invoices", invoice_body(customer["id"]), headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert again.content == retried.content and again.headers["Idempotent-Replayed"] == "true"
+    assert await count(services, Invoice) == 1
+    assert retried.json()["data"]["invoice_number"] == "INV-0001"
+
+
+async def test_a_key_still_at_work_is_a_409_at_once(
+    alice: Api, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a create that takes half a second
+    from invoiceflow.resolvers import invoices
+
+    customer = await alice.create_customer()
+    headers = {"Idempotency-Key": "slow"}
+    original = invoices.price_lines
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.5)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(invoices, "price_lines", slow)
+    # when: the same key again while it runs
+    first = asyncio.create_task(
+        alice.post("/invoices", invoice_body(customer["id"]), headers=headers)
+    )
+    await asyncio.sleep(0.1)
+    second = await alice.post("/invoices", invoice_body(customer["id"]), headers=headers)
+    done = await first
+    # then
+    assert second.status_code == 409 and second.json()["error"] == "idempotency_conflict"
+    assert done.status_code == 201, done.text
+    replayed = await alice.post("/invoices", invoice_body(customer["id"]), headers=headers)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert await count(services, Invoice) == 1

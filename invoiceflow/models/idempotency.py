@@ -24,7 +24,8 @@ class IdempotencyKey(SQLModel, table=True):
     # SHA-256 of the method, path and canonical body: the same key with another request
     # is refused.
     fingerprint: str = Field(max_length=64)
-    # Null while the first request still runs.
+    # Stored with the work that made it (idempotency.py); null only in a claim left
+    # unfinished by the code before 2026-12-04, which a new claim of the key replaces.
     status: int | None = Field(default=None)
     media_type: str | None = Field(default=None, max_length=100)
     body: bytes | None = Field(default=None, sa_type=LargeBinary)

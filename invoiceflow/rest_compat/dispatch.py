@@ -13,10 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from invoiceflow import fast, idempotency
-from invoiceflow.context import Context, request_context
+from invoiceflow import fast, idempotency, pipeline
+from invoiceflow.context import Context
 from invoiceflow.core.errors import BadRequest, DomainError, NotFound, ValidationFailed
-from invoiceflow.core.principal import Principal
 from invoiceflow.failures import as_domain_error
 from invoiceflow.http import MethodNotAllowed, json_response, parse_json, read_body, require_json
 from invoiceflow.ratelimit import rate_headers
@@ -94,58 +93,47 @@ class RestApp:
         if isinstance(matched, Response):
             return matched
         route, path_params = matched
+        render = _renderer(request)
         try:
             body = await _read_json_object(request) if _takes_body(route) else None
-            key = idempotency.requested_key(request) if route.method == "POST" else None
-            data = RequestData(
-                path=path_params,
-                query=request.query_params,
-                body=body,
-                effects=self.services.effects,
-            )
-            if key is None:
-                return await self.execute(request, route, data)
-            print_ = idempotency.fingerprint(
-                route.method, request.url.path, json.dumps(body, sort_keys=True, default=str)
-            )
-            return await idempotency.once(
-                self.services,
-                request,
-                key,
-                print_,
-                lambda principal: self.execute(request, route, data, principal),
-            )
+            keyed = None
+            if route.method == "POST":
+                canonical = json.dumps(body, sort_keys=True, default=str)
+                keyed = idempotency.requested(request, route.method, request.url.path, canonical)
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 raise
-            return error_response(as_domain_error(exc), rate_headers(request, exc))
+            return render(exc)
+        data = RequestData(
+            path=path_params, query=request.query_params, body=body, effects=self.services.effects
+        )
+        return await pipeline.answer(
+            self.services,
+            request,
+            write=route.writes,
+            keyed=keyed,
+            work=lambda ctx: respond(request, route, ctx, data),
+            render_error=lambda exc: error_response(
+                as_domain_error(exc), rate_headers(request, exc)
+            ),
+        )
 
-    async def execute(
-        self, request: Request, route: Route, data: RequestData, principal: Principal | None = None
-    ) -> Response:
-        """Run one route in one transaction and answer with its response (errors included)."""
-        try:
-            async with request_context(
-                self.services,
-                request.headers.get("authorization"),
-                write=route.writes,
-                request=request,
-                principal=principal,
-            ) as ctx:
-                ctx.columns = dict(route.loads) if fast.ON else {}  # fast/README.md
-                if route.media_type is not None:
-                    document = await call(route, ctx, data)
-                else:
-                    payload = await run(route, ctx, data)
-        except BaseException as exc:
-            if isinstance(exc, asyncio.CancelledError):
-                raise
-            return error_response(as_domain_error(exc), rate_headers(request, exc))
-        if route.media_type is not None:
-            headers = rate_headers(request)
-            headers["Content-Disposition"] = f'inline; filename="{document.filename}"'
-            return Response(document.content, route.status, headers, route.media_type)
-        return json_response(payload, route.status, rate_headers(request))
+
+def _renderer(request: Request) -> pipeline.RenderError:
+    """REST's own renderer of errors: the envelope, with the request's rate headers."""
+    return lambda exc: error_response(as_domain_error(exc), rate_headers(request, exc))
+
+
+async def respond(request: Request, route: Route, ctx: Context, data: RequestData) -> Response:
+    """Run one route in the request's transaction and answer with its response."""
+    ctx.columns = dict(route.loads) if fast.ON else {}  # fast/README.md
+    if route.media_type is not None:
+        document = await call(route, ctx, data)
+        headers = rate_headers(request)
+        headers["Content-Disposition"] = f'inline; filename="{document.filename}"'
+        return Response(document.content, route.status, headers, route.media_type)
+    payload = await run(route, ctx, data)
+    return json_response(payload, route.status, rate_headers(request))
 
 
 async def call(route: Route, ctx: Context, data: RequestData) -> Any:

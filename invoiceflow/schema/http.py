@@ -22,11 +22,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from invoiceflow import graphiql, idempotency
+from invoiceflow import graphiql, idempotency, pipeline
 from invoiceflow.auth import bearer_token, rate_key
-from invoiceflow.context import request_context
+from invoiceflow.context import Context
 from invoiceflow.core.errors import BadRequest, DomainError
-from invoiceflow.core.principal import Principal
 from invoiceflow.failures import as_domain_error
 from invoiceflow.http import MethodNotAllowed, parse_json, read_body, require_json
 from invoiceflow.ratelimit import rate_headers
@@ -145,24 +144,25 @@ class GraphQLEndpoint:
                 return await self._refused(request, [too_complex])
             if write and request.method == "GET":
                 raise MethodNotAllowed("Mutations must be sent with POST.")
-            key = idempotency.requested_key(request) if write else None
-            if key is None:
-                return await self.execute(request, query, variables, operation_name, write, cost)
-            sent = {"query": query, "variables": variables, "operationName": operation_name}
-            print_ = idempotency.fingerprint("POST /graphql", json.dumps(sent, sort_keys=True))
-            return await idempotency.once(
-                self.services,
-                request,
-                key,
-                print_,
-                lambda principal: self.execute(
-                    request, query, variables, operation_name, write, cost, principal
-                ),
-            )
+            keyed = None
+            if write:
+                sent = {"query": query, "variables": variables, "operationName": operation_name}
+                keyed = idempotency.requested(
+                    request, "POST /graphql", json.dumps(sent, sort_keys=True)
+                )
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
                 raise
             return _error_response(request, exc)
+        return await pipeline.answer(
+            self.services,
+            request,
+            write=write,
+            keyed=keyed,
+            cost=cost,
+            work=lambda ctx: self.respond(request, ctx, query, variables, operation_name),
+            render_error=lambda exc: _error_response(request, exc),
+        )
 
     async def _refused(self, request: Request, errors: list[dict[str, Any]]) -> Response:
         """A document refused before any SQL (the key lookup included), still counted."""
@@ -174,37 +174,23 @@ class GraphQLEndpoint:
             media_type="application/json",
         )
 
-    async def execute(
+    async def respond(
         self,
         request: Request,
+        ctx: Context,
         query: str,
         variables: dict[str, Any] | None,
         operation_name: str | None,
-        write: bool,
-        cost: int = 1,
-        principal: Principal | None = None,
     ) -> Response:
-        """Run the document in one transaction; a result with errors commits nothing."""
-        try:
-            async with request_context(
-                self.services,
-                request.headers.get("authorization"),
-                write=write,
-                request=request,
-                principal=principal,
-                cost=cost,
-            ) as ctx:
-                result = await self.schema.execute(
-                    query,
-                    variable_values=variables,
-                    context_value=ctx,
-                    operation_name=operation_name,
-                )
-                ctx.rollback_only = bool(result.errors)
-        except BaseException as exc:
-            if isinstance(exc, asyncio.CancelledError):
-                raise
-            return _error_response(request, exc)
+        """Run the document in the request's transaction; a result with errors asks for a
+        rollback (it commits nothing)."""
+        result = await self.schema.execute(
+            query,
+            variable_values=variables,
+            context_value=ctx,
+            operation_name=operation_name,
+        )
+        ctx.rollback_only = bool(result.errors)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [format_error(error) for error in result.errors]
