@@ -84,9 +84,9 @@ CREATE_CUSTOMER = (
     "SELECT id, company_name, contact_name, email, currency FROM customers "
     "WHERE team_id = $1 AND id = $2 AND deleted_at IS NULL"
 )
+# The live count rises by itself with the insert (the database's triggers, migration 0010).
 BUMP = (
-    "UPDATE teams SET invoice_seq = invoice_seq + 1, live_invoices = live_invoices + 1 "
-    "WHERE id = $1 "
+    "UPDATE teams SET invoice_seq = invoice_seq + 1 WHERE id = $1 "
     "RETURNING invoice_seq, payment_terms_days"
 )
 INSERT_INVOICE = (

@@ -26,6 +26,7 @@ class Team(SQLModel, table=True):
     # The team's invoices and estimates not deleted: raised with the number, lowered by a
     # delete, in the writing transaction; an unfiltered list's total reads them instead of
     # counting rows.
+    # The team's live (not deleted) documents, kept by the database's triggers (0010).
     live_invoices: int = Field(default=0)
     live_estimates: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

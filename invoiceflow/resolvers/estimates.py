@@ -31,7 +31,7 @@ from invoiceflow.resolvers.lines import (
     store_lines,
     write_lines,
 )
-from invoiceflow.resolvers.numbering import count_deleted, format_number, live_total, next_number
+from invoiceflow.resolvers.numbering import format_number, live_total, next_number
 from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
 from invoiceflow.resolvers.validation import (
     Currency,
@@ -248,7 +248,6 @@ async def delete_estimate(
     )
     estimate.deleted_at = utcnow()
     await session.flush()
-    await count_deleted(session, team_id=principal.team_id, counter="estimate_seq")
     return estimate
 
 

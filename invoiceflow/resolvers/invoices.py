@@ -41,7 +41,6 @@ from invoiceflow.resolvers.lines import (
 )
 from invoiceflow.resolvers.money import DocumentTotals
 from invoiceflow.resolvers.numbering import (
-    count_deleted,
     format_number,
     live_total,
     next_number_and_terms,
@@ -479,7 +478,6 @@ async def delete_invoice(
         raise InvalidState("A paid invoice cannot be deleted.")
     invoice.deleted_at = utcnow()
     await session.flush()
-    await count_deleted(session, team_id=principal.team_id, counter="invoice_seq")
     return invoice
 
 

@@ -1,5 +1,6 @@
 """Gapless per-team document numbers (INV-0001, EST-0001, ...), and the count of a team's
-live documents of each kind kept beside them."""
+live documents of each kind kept beside them (by the database: migration 0010's triggers
+raise and lower it with every insert and delete, whoever writes)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ async def next_number(session: AsyncSession, *, team_id: int, counter: str) -> i
     return number
 
 
-# A counter whose documents are counted while live: the count rises with each number taken.
+# A counter whose documents are counted while live, and the teams column that counts them.
 LIVE_COUNTS = {"invoice_seq": "live_invoices", "estimate_seq": "live_estimates"}
 
 
@@ -31,8 +32,7 @@ async def next_number_and_terms(
     One ``UPDATE ... RETURNING`` on the team row: it takes the row lock, so concurrent
     creates in one team queue behind each other until commit, and a rolled-back create
     gives its number back. Numbers therefore never repeat and never skip. The same
-    statement reads the team's payment terms (a new invoice's default due date), and
-    counts the new document live where its kind is counted (``LIVE_COUNTS``).
+    statement reads the team's payment terms (a new invoice's default due date).
     """
     result = await session.execute(_take_statement(counter), {"team_id": team_id})
     number, terms = result.one()
@@ -44,32 +44,11 @@ def _take_statement(counter: str) -> Update:
     """Built once per counter (building it cost about as much as running it); bound with
     ``team_id``."""
     column = getattr(Team, counter)
-    values = {column: column + 1}
-    if counter in LIVE_COUNTS:
-        live = getattr(Team, LIVE_COUNTS[counter])
-        values[live] = live + 1
     return (
         update(Team)
         .where(col(Team.id) == bindparam("team_id"))
-        .values(values)
+        .values({column: column + 1})
         .returning(column, col(Team.payment_terms_days))
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def count_deleted(session: AsyncSession, *, team_id: int, counter: str) -> None:
-    """A document numbered by ``counter`` was deleted: it no longer counts as live. In the
-    deleting transaction (the team row's lock, as a create takes it, until commit)."""
-    await session.execute(_deleted_statement(counter), {"team_id": team_id})
-
-
-@functools.cache
-def _deleted_statement(counter: str) -> Update:
-    live = getattr(Team, LIVE_COUNTS[counter])
-    return (
-        update(Team)
-        .where(col(Team.id) == bindparam("team_id"))
-        .values({live: live - 1})
         .execution_options(synchronize_session=False)
     )
 
