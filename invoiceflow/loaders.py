@@ -25,8 +25,16 @@ from invoiceflow.models import (
     Product,
     StockMovement,
 )
-from invoiceflow.resolvers import customers, delivery, estimates, invoices, payments, products
-from invoiceflow.resolvers.written import written
+from invoiceflow.resolvers import (
+    customers,
+    delivery,
+    estimates,
+    invoices,
+    payments,
+    products,
+    written,
+)
+from invoiceflow.resolvers.written import Kept
 
 BatchRead = Callable[..., Awaitable[list[Any]]]
 
@@ -69,7 +77,7 @@ def _loader(
     limit = extra.get("limit")
 
     async def batch(keys: Sequence[int]) -> list[Any]:
-        known = written(session, name)
+        known = written.written(session, name)
         if limit is not None and known:
             known = {key: value[:limit] for key, value in known.items()}
         missing = [key for key in keys if key not in known]
@@ -86,12 +94,16 @@ class LoaderField(Generic[K, V]):
     """A loader of ``Loaders``, named as its attribute and made on first use: a request
     makes only the loaders it uses (a REST page uses one of the twelve)."""
 
-    def __init__(self, read: BatchRead, **extra: Any) -> None:
+    def __init__(self, read: BatchRead, kept: Kept[V] | None = None, **extra: Any) -> None:
         self.read = read
         self.extra = extra
+        self.kept = kept
         self.name = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
+        # What resolvers hand this loader (resolvers/written.py) is named for it: the same.
+        if self.kept is not None and self.kept.name != name:
+            raise TypeError(f"Loaders.{name} is declared with written.{self.kept.name}")
         self.name = name
 
     @overload
@@ -117,19 +129,25 @@ class LoaderField(Generic[K, V]):
 class Loaders:
     """The loaders of one request (cheap to make: nothing runs until a key is loaded)."""
 
-    customer = LoaderField[int, Customer | None](customers.customers_by_ids)
-    invoice_items = LoaderField[int, list[InvoiceItem]](invoices.items_by_invoice_ids)
+    customer = LoaderField[int, Customer | None](customers.customers_by_ids, written.CUSTOMER)
+    invoice_items = LoaderField[int, list[InvoiceItem]](
+        invoices.items_by_invoice_ids, written.INVOICE_ITEMS
+    )
     customer_invoices = LoaderField[int, list[Invoice]](customers.invoices_by_customer_ids)
     customer_recent_invoices = LoaderField[int, list[Invoice]](
         customers.invoices_by_customer_ids, limit=customers.RECENT_INVOICES
     )
     customer_total_invoiced = LoaderField[int, Decimal](customers.total_invoiced_by_customer_ids)
     invoice = LoaderField[int, Invoice | None](invoices.invoices_by_ids)
-    invoice_payments = LoaderField[int, list[Payment]](payments.payments_by_invoice_ids)
+    invoice_payments = LoaderField[int, list[Payment]](
+        payments.payments_by_invoice_ids, written.INVOICE_PAYMENTS
+    )
     customer_payments = LoaderField[int, list[Payment]](payments.payments_by_customer_ids)
     product = LoaderField[int, Product | None](products.products_by_ids)
     stock_movements = LoaderField[int, list[StockMovement]](products.movements_by_product_ids)
-    estimate_items = LoaderField[int, list[EstimateItem]](estimates.items_by_estimate_ids)
+    estimate_items = LoaderField[int, list[EstimateItem]](
+        estimates.items_by_estimate_ids, written.ESTIMATE_ITEMS
+    )
     invoice_emails = LoaderField[int, list[EmailDelivery]](delivery.emails_by_invoice_ids)
 
     def __init__(

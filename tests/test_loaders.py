@@ -59,3 +59,25 @@ async def test_a_requests_loaders_are_made_on_first_use_and_kept() -> None:
     ]
     assert made == ["customer"]
     assert Loaders.customer.name == "customer"  # what resolvers/written.py keys it by
+
+
+def test_what_resolvers_hand_over_names_a_loader_of_its_own() -> None:
+    """remember() takes a Kept of resolvers/written.py, each a field of Loaders by its name
+    and declared with it there: a resolver cannot hand a value to a loader that is not."""
+    from invoiceflow.loaders import LoaderField
+    from invoiceflow.resolvers import written
+
+    kept = [v for v in vars(written).values() if isinstance(v, written.Kept)]
+    assert kept, "resolvers/written.py declares what loaders may be handed"
+    for one in kept:
+        field = vars(Loaders)[one.name]
+        assert isinstance(field, LoaderField) and field.kept is one
+    # (Python 3.11 raises what __set_name__ raised as the cause of a RuntimeError)
+    with pytest.raises((TypeError, RuntimeError)) as refused:
+
+        class Wrong:
+            invoice = LoaderField(lambda **_: [], written.CUSTOMER)  # type: ignore[arg-type,misc]
+
+        del Wrong
+    cause = refused.value.__cause__ or refused.value
+    assert "Loaders.invoice is declared with written.customer" in str(cause)

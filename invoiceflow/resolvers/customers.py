@@ -29,6 +29,7 @@ from invoiceflow.models.sql import (
     record_type,
 )
 from invoiceflow.models.types import utcnow
+from invoiceflow.resolvers import written
 from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
 from invoiceflow.resolvers.validation import (
     NOT_BLANK,
@@ -247,7 +248,7 @@ def remember_joined_customers(session: AsyncSession, rows: Sequence[Any]) -> Non
     while end < len(fields) and fields[end].startswith(_JOINED_PREFIX):
         end += 1
     make = record_type(tuple(name.removeprefix(_JOINED_PREFIX) for name in fields[start:end]))
-    known = remembered(session, "customer")
+    known = remembered(session, written.CUSTOMER)
     for row in rows:
         key = row[start]  # None: no customer of this team (the loader says so itself)
         if key is not None and key not in known:  # a page shows a customer many times

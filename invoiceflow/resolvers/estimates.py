@@ -18,7 +18,7 @@ from invoiceflow.core.principal import Principal, require_writer
 from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem
 from invoiceflow.models.sql import columns_of, inserted, live_in_team
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers import invoices
+from invoiceflow.resolvers import invoices, written
 from invoiceflow.resolvers.lines import (
     MAX_LINES,
     LineItemInput,
@@ -200,8 +200,8 @@ async def create_estimate(*, session: AsyncSession, principal: Principal, data: 
     lines = await store_lines(
         session, EstimateItem, {"estimate_id": estimate.id}, priced, replace=False
     )
-    remember(session, "customer", customer.id, customer)
-    remember(session, "estimate_items", estimate.id, lines)
+    remember(session, written.CUSTOMER, customer.id, customer)
+    remember(session, written.ESTIMATE_ITEMS, estimate.id, lines)
     return estimate  # a row with the model's attribute names
 
 

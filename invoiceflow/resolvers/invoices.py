@@ -28,7 +28,7 @@ from invoiceflow.models.sql import (
     pick_columns,
 )
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers import customers
+from invoiceflow.resolvers import customers, written
 from invoiceflow.resolvers.lines import (
     MAX_LINES,
     LineItemInput,
@@ -365,9 +365,9 @@ async def create_invoice(*, session: AsyncSession, principal: Principal, data: A
     )
     # The answer shows what was just written: no reading it back under the numbering lock.
     assert customer.id is not None
-    remember(session, "customer", customer.id, customer)
-    remember(session, "invoice_items", invoice.id, lines)
-    remember(session, "invoice_payments", invoice.id, [])
+    remember(session, written.CUSTOMER, customer.id, customer)
+    remember(session, written.INVOICE_ITEMS, invoice.id, lines)
+    remember(session, written.INVOICE_PAYMENTS, invoice.id, [])
     return invoice
 
 
