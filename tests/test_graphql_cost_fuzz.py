@@ -8,11 +8,9 @@ the largest sizes (perPage 100, first 100) as often as small ones.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,14 +19,12 @@ from graphql import GraphQLObjectType, GraphQLSchema
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from invoiceflow.app import create_app
 from invoiceflow.core.principal import Principal
 from invoiceflow.schema import build_schema
 from invoiceflow.schema.cost import named_type
-from invoiceflow.services import Services
-from invoiceflow.settings import Settings
-from tests.conftest import KeyFactory, empty_postgres
+from tests.conftest import KeyFactory
 from tests.fuzz_support import FUZZ_BACKENDS
+from tests.server_support import InProcess, module_database_url
 
 CUSTOMERS, INVOICES_EACH = 50, 20
 EXAMPLES = int(os.environ.get("COST_EXAMPLES", "40"))
@@ -39,25 +35,16 @@ LIMIT_CODES = {"QUERY_TOO_COMPLEX", "BAD_REQUEST"}  # cost; depth, aliases, toke
 ROOTS = ("invoices", "customers", "estimates", "products", "invoice", "customer", "me")
 
 
-class Team:
+class Team(InProcess):
     """The big team, served in process on one event loop kept across examples."""
 
     def __init__(self, url: str) -> None:
-        self.runner = asyncio.Runner()
-        self.services = Services.from_settings(
-            Settings(database_url=url, rate_limit="1000000/minute")
-        )
-        self.http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(services=self.services)),
-            base_url="http://testserver",
-        )
-        self.key = self.runner.run(self._seed(url))
+        super().__init__(url)
+        self.key = self.run(self._seed())
 
-    async def _seed(self, url: str) -> str:
+    async def _seed(self) -> str:
         from invoiceflow.resolvers import customers, invoices, payments
 
-        if not url.startswith("sqlite"):
-            await empty_postgres(self.services.db)
         key = await KeyFactory(self.services, self.http).key("alice@a.example", "Team A")
         principal = Principal(user_id=1, team_id=1, role="admin", is_owner=True)
         async with self.services.db.write_sessions.begin() as session:
@@ -102,26 +89,15 @@ class Team:
             )
 
         started = time.perf_counter()
-        response = self.runner.run(send())
+        response = self.run(send())
         return time.perf_counter() - started, response
-
-    def close(self) -> None:
-        self.runner.run(self.http.aclose())
-        self.runner.run(self.services.db.dispose())
-        self.runner.close()
 
 
 @pytest.fixture(scope="module", params=FUZZ_BACKENDS)
 def team(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Team]:
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("cost") / "team.db"
-        path.write_bytes(request.getfixturevalue("sqlite_template").read_bytes())
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        url = str(request.getfixturevalue("pg_url"))
-    seeded = Team(url)
+    seeded = Team(module_database_url(request, tmp_path_factory))
     yield seeded
     seeded.close()
 

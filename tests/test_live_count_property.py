@@ -5,22 +5,18 @@ by two teams, failures included (a second delete, a paid invoice's, a converted 
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from invoiceflow.app import create_app
-from invoiceflow.services import Services
-from invoiceflow.settings import Settings
-from tests.conftest import Api, KeyFactory, empty_postgres
+from tests.conftest import Api, KeyFactory
 from tests.fuzz_support import FUZZ_BACKENDS
+from tests.server_support import InProcess, module_database_url
 
 EXAMPLES = int(os.environ.get("LIVE_COUNT_EXAMPLES", "25"))
 LINE = {"description": "Audit", "quantity": 1, "unit_price": 10}
@@ -56,23 +52,14 @@ class Caller:
     estimates: list[int]
 
 
-class World:
+class World(InProcess):
     """Two teams' callers over one app, served in process on one event loop."""
 
     def __init__(self, url: str) -> None:
-        self.runner = asyncio.Runner()
-        self.services = Services.from_settings(
-            Settings(database_url=url, rate_limit="1000000/minute")
-        )
-        self.http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(services=self.services)),
-            base_url="http://testserver",
-        )
-        self.callers = self.runner.run(self._callers(url))
+        super().__init__(url)
+        self.callers = self.run(self._callers())
 
-    async def _callers(self, url: str) -> list[Caller]:
-        if not url.startswith("sqlite"):
-            await empty_postgres(self.services.db)
+    async def _callers(self) -> list[Caller]:
         keys = KeyFactory(self.services, self.http)
         callers = []
         for email, team in (("alice@a.example", "Team A"), ("bob@b.example", "Team B")):
@@ -80,20 +67,15 @@ class World:
             callers.append(Caller(api, (await api.create_customer())["id"], [], []))
         return callers
 
-    def run(self, caller: Caller, step: Step) -> None:
-        self.runner.run(_step(caller, step))
+    def take(self, caller: Caller, step: Step) -> None:
+        self.run(_step(caller, step))
 
     def counts(self) -> list[tuple[int, ...]]:
         async def read() -> list[tuple[int, ...]]:
             async with self.services.db.read_sessions() as session:
                 return [tuple(int(v) for v in row) for row in await session.execute(text(COUNTS))]
 
-        return self.runner.run(read())
-
-    def close(self) -> None:
-        self.runner.run(self.http.aclose())
-        self.runner.run(self.services.db.dispose())
-        self.runner.close()
+        return self.run(read())
 
 
 async def _step(caller: Caller, step: Step) -> None:
@@ -143,13 +125,7 @@ async def _step(caller: Caller, step: Step) -> None:
 def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("live") / "live.db"
-        path.write_bytes(request.getfixturevalue("sqlite_template").read_bytes())
-        url = f"sqlite+aiosqlite:///{path}"
-    else:
-        url = str(request.getfixturevalue("pg_url"))
-    made = World(url)
+    made = World(module_database_url(request, tmp_path_factory))
     yield made
     made.close()
 
@@ -164,7 +140,7 @@ def world(
 def test_the_kept_counts_are_the_counted_rows(world: World, plan: list[tuple[int, Step]]) -> None:
     for who, step in plan:
         # when
-        world.run(world.callers[who], step)
+        world.take(world.callers[who], step)
         # then: each team's kept counts are its live rows, after every step
         for team, invoices, estimates, live_invoices, live_estimates in world.counts():
             assert (invoices, estimates) == (live_invoices, live_estimates), (team, step)
