@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
@@ -30,10 +31,14 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
-# Key digest -> its user, learnt at each authentication in this process (the newest kept):
-# a GraphQL document refused before any SQL is still counted against the key's user.
-_USERS: dict[str, int] = {}
+# Key digest -> its user and when this process last authenticated the key (the oldest
+# forgotten first, past 10,000): a GraphQL document refused before any SQL is still counted
+# against the key's user. Only for a minute after the key last worked: a key revoked since
+# (another process may have seen it revoked) charges its own counter, not its user's.
+_USERS: dict[str, tuple[int, float]] = {}
 _USERS_KEPT = 10_000
+_USERS_FOR = LAST_USED_RESOLUTION.total_seconds()
+_clock = time.monotonic
 
 
 def user_rate_key(user_id: int) -> str:
@@ -45,15 +50,17 @@ def rate_key(authorization: str | None) -> str:
     """The rate-limit counter of the key in this header, found without SQL: its user's when
     this process has authenticated the key before, the key's own until then."""
     digest = hash_key(bearer_token(authorization))
-    user_id = _USERS.get(digest)
-    return user_rate_key(user_id) if user_id is not None else "key:" + digest[:32]
+    known = _USERS.get(digest)
+    if known is not None and _clock() - known[1] < _USERS_FOR:
+        return user_rate_key(known[0])
+    return "key:" + digest[:32]
 
 
 def _learn_user(digest: str, user_id: int) -> None:
-    if digest not in _USERS:
-        if len(_USERS) >= _USERS_KEPT:
-            del _USERS[next(iter(_USERS))]
-        _USERS[digest] = user_id
+    _USERS.pop(digest, None)  # to the end: the oldest go first
+    if len(_USERS) >= _USERS_KEPT:
+        del _USERS[next(iter(_USERS))]
+    _USERS[digest] = (user_id, _clock())
 
 
 # Built once: composing the statement costs more than running it.

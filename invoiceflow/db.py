@@ -164,10 +164,10 @@ class Database:
                 if session.in_transaction():
                     await session.commit()
         finally:
+            if turn is not None:
+                turn.release()  # first: nothing after it may keep the turn from the others
             if held is not None:
                 _HOLDS_TURN.reset(held)
-            if turn is not None:
-                turn.release()
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 5.0, pool_size: int | None = None) -> Database:

@@ -45,6 +45,9 @@ from invoiceflow.models.types import utcnow
 HEADER = "idempotency-key"
 MAX_LENGTH = 255
 RETENTION = timedelta(hours=24)
+# An unfinished claim older than this (only the code before 2026-12-04 wrote one, while its
+# request ran) belongs to a process that died: it may be retaken.
+ABANDONED = timedelta(minutes=10)
 # Answers that mean nothing ran, so nothing is stored and the key stays usable.
 NOT_STORED = {400, 401, 413, 422, 429, 499, 503}
 
@@ -148,11 +151,17 @@ async def claim(session: AsyncSession, principal: Principal, keyed: Keyed) -> Id
         await session.execute(
             delete(IdempotencyKey).where(col(IdempotencyKey.created_at) < now - RETENTION)
         )
-    # This key's own row past its retention, or an unfinished claim left by older code.
+    # This key's own row past its retention, or a claim the code before this one left
+    # unfinished long enough ago that its request is gone (a younger one may still run, in
+    # a worker not yet replaced: its row makes the insert below a 409).
     await session.execute(
         delete(IdempotencyKey).where(
             _where(principal, keyed),
-            (col(IdempotencyKey.created_at) < now - RETENTION) | col(IdempotencyKey.body).is_(None),
+            (col(IdempotencyKey.created_at) < now - RETENTION)
+            | (
+                col(IdempotencyKey.body).is_(None)
+                & (col(IdempotencyKey.created_at) < now - ABANDONED)
+            ),
         )
     )
     row = IdempotencyKey(

@@ -65,7 +65,8 @@ async def async_payment_succeeded(session: AsyncSession, event: dict[str, Any]) 
 
 
 # What a signed event must carry to be read (API.md §6): anything else is malformed, a 400
-# that records nothing, never a 500 that Stripe would retry for days.
+# that records nothing (Stripe retries it too, for days, and its dashboard shows the failure:
+# an event we cannot read is one an operator should see), never a 500.
 
 
 def _id(metadata: dict[str, Any], name: str) -> int:

@@ -218,7 +218,12 @@ def stripe_signature(payload: str, secret: str = WEBHOOK_SECRET, at: int | None 
 
 
 def checkout_completed(
-    event_id: str, invoice_id: int, team_id: int, amount_minor: int, currency: str = "usd"
+    event_id: str,
+    invoice_id: int,
+    team_id: int,
+    amount_minor: int,
+    currency: str = "usd",
+    payment_intent: str = "pi_123",
 ) -> str:
     """A ``checkout.session.completed`` event as Stripe sends it (the fields we read)."""
     session = {
@@ -227,7 +232,7 @@ def checkout_completed(
         "payment_status": "paid",
         "amount_total": amount_minor,
         "currency": currency,
-        "payment_intent": "pi_123",
+        "payment_intent": payment_intent,
         "metadata": {"invoice_id": str(invoice_id), "team_id": str(team_id)},
     }
     event = {

@@ -182,3 +182,30 @@ async def test_nested_lists_are_cut_per_parent_in_one_statement(
     # then: each its own newest three at most; the key, the page, one statement for the lists
     assert [len(c["invoices"]) for c in body["data"]["customers"]["items"]] == [0, 2, 3]
     assert statements.count == 3, statements.sql
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        # graphql-core reads 100.0 as the Int 100
+        ("query ($n: Int) { invoices(perPage: $n) { items { items { id } } } }", {"n": 100.0}),
+        # an explicit null leaves each field its own default (15 and 20), not the variable's
+        (
+            "query ($n: Int = 1) { customers(perPage: $n) { items { invoices(first: $n) "
+            "{ items { id } } } } }",
+            {"n": None},
+        ),
+    ],
+    ids=["a float", "an explicit null"],
+)
+async def test_variables_are_costed_as_execution_reads_them(
+    query: str, variables: dict[str, Any], alice: Api, statements: Statements
+) -> None:
+    # when
+    await alice.graphql("{ __typename }")
+    statements.sql.clear()
+    body = await alice.graphql(query, variables)
+    # then: refused before any SQL, as the same document with those values written in
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX", body
+    assert statements.count == 0, statements.sql

@@ -3,6 +3,7 @@ GraphQL, each root mutation field counted, at most 50 active keys (API.md ยง2, ย
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import secrets
@@ -344,3 +345,42 @@ async def test_retry_after_is_never_longer_than_the_window() -> None:
         await limiter.hit("user:1")
     # then: whole seconds, within the window (the rounded-up Reset made it 61)
     assert 1 <= refused.value.retry_after <= 60
+
+
+@pytest.mark.postgres_only
+async def test_concurrent_key_creates_with_idempotency_keys_do_not_deadlock(
+    hundred: Limited,
+) -> None:
+    # given: each create claims its Idempotency-Key first (a share lock on the user's row,
+    # by the claim's foreign key), then counts the user's keys under the user's row lock
+    alice = await hundred.keys.api("alice@a.example", "Team A")
+    create = {"query": 'mutation { createApiKey(name: "k") { apiKey { id } } }'}
+
+    async def one(n: int) -> httpx.Response:
+        headers = {**alice.headers, "Idempotency-Key": f"key-{n}"}
+        return await alice.http.post("/graphql", json=create, headers=headers)
+
+    # when
+    answers = await asyncio.gather(*(one(n) for n in range(8)))
+    # then
+    for answer in answers:
+        assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
+    keys = (await alice.graphql("{ apiKeys { id } }"))["data"]["apiKeys"]
+    assert len(keys) == 9
+
+
+async def test_a_key_charges_its_user_only_a_minute_after_it_last_worked(
+    three: Limited, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a key that worked (its user learnt), then a minute and more passes
+    from invoiceflow import auth
+
+    alice = await three.keys.api("alice@a.example", "Team A")
+    await alice.get("/teams")
+    later = auth._clock() + 61
+    monkeypatch.setattr(auth, "_clock", lambda: later)
+    # when: a document refused before any SQL (the key may have been revoked since)
+    refused = await alice.graphql_response("{ nope }")
+    # then: charged to the key's own counter, not its user's
+    assert remaining(refused) == 2
+    assert remaining(await alice.get("/teams")) == 1  # the user's: one used before

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from invoiceflow.models import Payment, StripeEvent
+from invoiceflow.models import Invoice, Payment, StripeEvent
 from invoiceflow.services import Services
 from tests.conftest import Api
 from tests.getting_paid_support import (
@@ -41,8 +41,10 @@ class Shop:
         headers["Stripe-Signature"] = signature or stripe_signature(payload)
         return await self.app.http.post(WEBHOOK, content=payload, headers=headers)
 
-    def completed(self, event_id: str, amount_minor: int) -> str:
-        return checkout_completed(event_id, self.invoice["id"], self.team_id, amount_minor)
+    def completed(self, event_id: str, amount_minor: int, intent: str = "pi_123") -> str:
+        return checkout_completed(
+            event_id, self.invoice["id"], self.team_id, amount_minor, payment_intent=intent
+        )
 
     async def stored(self) -> dict[str, Any]:
         return dict(data(await self.alice.get(f"/invoices/{self.invoice['id']}")))
@@ -325,14 +327,14 @@ async def test_a_payment_over_the_balance_keeps_the_excess_on_the_invoice(
         # given: 1,000.00 paid of 6,000.00
         received(await s.deliver(s.completed("evt_first", 100000)), duplicate=False)
         # when: 7,000.00 more arrive through Stripe (5,000.00 were due)
-        received(await s.deliver(s.completed("evt_over", 700000)), duplicate=False)
+        received(await s.deliver(s.completed("evt_over", 700000, "pi_2")), duplicate=False)
         # then: the whole amount is recorded; the invoice takes its balance, keeps the rest
         paid = await s.stored()
         assert (paid["status"], paid["amount_paid"], paid["balance_due"]) == ("paid", 6000.0, 0.0)
         assert paid["amount_overpaid"] == 2000.0
         assert [p["amount"] for p in paid["payments"]] == [7000.0, 1000.0]
         # and a second, duplicate payment of a paid invoice is kept whole as well
-        received(await s.deliver(s.completed("evt_twice", 600000)), duplicate=False)
+        received(await s.deliver(s.completed("evt_twice", 600000, "pi_3")), duplicate=False)
         twice = await s.stored()
         assert (twice["status"], twice["amount_paid"]) == ("paid", 6000.0)
         assert twice["amount_overpaid"] == 8000.0
@@ -356,3 +358,34 @@ async def test_an_api_payment_over_the_balance_is_still_422(services: Services) 
         assert response.status_code == 422, response.text
         assert "amount" in response.json()["errors"]
         assert (await s.stored())["amount_overpaid"] == 0.0
+
+
+async def test_one_payment_intent_is_recorded_once_whatever_its_events(
+    services: Services,
+) -> None:
+    async with shop(services) as s:
+        # when: two events (ids of their own) of one payment intent, pi_123
+        received(await s.deliver(s.completed("evt_one", 100000)), duplicate=False)
+        received(await s.deliver(s.completed("evt_two", 100000)), duplicate=False)
+        # then
+        assert await count(s.app.services, Payment) == 1
+        assert (await s.stored())["amount_paid"] == 1000.0
+
+
+async def test_a_payment_for_a_deleted_invoice_is_kept_as_overpaid(services: Services) -> None:
+    async with shop(services) as s:
+        # given: the invoice deleted after its payment link went out (a draft: deletable)
+        draft = await s.alice.create_invoice(
+            (await s.alice.create_customer(email="x@x.example"))["id"]
+        )
+        assert (await s.alice.delete(f"/invoices/{draft['id']}")).status_code == 200
+        payload = checkout_completed("evt_deleted", draft["id"], s.team_id, 50000)
+        # when
+        response = await s.deliver(payload)
+        # then: the money is recorded, all of it beyond what the invoice takes
+        received(response, duplicate=False)
+        async with s.app.services.db.read_sessions() as session:
+            invoice = await session.get(Invoice, draft["id"])
+            assert invoice is not None
+            assert (invoice.amount_paid, invoice.amount_overpaid) == (0, 500)
+        assert await count(s.app.services, Payment) == 1

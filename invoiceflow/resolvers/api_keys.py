@@ -77,8 +77,12 @@ async def key_is_active(session: AsyncSession, plain: str) -> bool:
 
 async def _issue(session: AsyncSession, *, user_id: int, name: str) -> tuple[ApiKey, str]:
     # The user's row locked first (PostgreSQL; SQLite has one writer at a time): two
-    # concurrent creates then count one after the other, never both 49.
-    await session.execute(select(col(User.id)).where(col(User.id) == user_id).with_for_update())
+    # concurrent creates then count one after the other, never both 49. FOR NO KEY UPDATE:
+    # the share lock a foreign key to the user takes (an Idempotency-Key's claim, made
+    # first in the same transaction) must not conflict with it, or two such creates deadlock.
+    await session.execute(
+        select(col(User.id)).where(col(User.id) == user_id).with_for_update(key_share=True)
+    )
     active = await session.scalar(
         select(func.count())
         .select_from(ApiKey)

@@ -113,7 +113,8 @@ async def _receive(
         recorded_by=recorded_by,
     )
     session.add(payment)
-    owed = invoice.balance_due if invoice.status not in ("draft", "cancelled") else ZERO
+    takes = invoice.status not in ("draft", "cancelled") and invoice.deleted_at is None
+    owed = invoice.balance_due if takes else ZERO
     applied = min(received, max(owed, ZERO))
     invoice.amount_overpaid += received - applied
     if applied > ZERO:
@@ -203,19 +204,16 @@ async def record_stripe_checkout(
 
     The event comes from Stripe, not from a user, so the invoice is found by the team
     named in the session's metadata. The invoice takes what it is owed; anything beyond
-    (paid twice, or more than was left; or paid once it was cancelled) is kept as its
-    ``amount_overpaid``, never dropped (API-documents.md §3). An event naming no invoice of
-    that team, or another currency, is refused (BadRequest: Stripe retries it, and the
-    dashboard shows it) and records nothing.
+    (paid twice, or more than was left; or paid once it was cancelled or deleted) is kept as
+    its ``amount_overpaid``, never dropped (API-documents.md §3). A payment intent already
+    recorded on the invoice (another event of the same payment) records nothing again. An
+    event naming no invoice of that team, or another currency, is refused (BadRequest:
+    Stripe retries it, and the dashboard shows it) and records nothing.
     """
     invoice = (
         await session.execute(
             select(Invoice)
-            .where(
-                col(Invoice.id) == invoice_id,
-                col(Invoice.team_id) == team_id,
-                col(Invoice.deleted_at).is_(None),
-            )
+            .where(col(Invoice.id) == invoice_id, col(Invoice.team_id) == team_id)
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -226,11 +224,24 @@ async def record_stripe_checkout(
             f"The checkout is in {currency.upper()}; invoice {invoice.invoice_number} is in "
             f"{invoice.currency}."
         )
+    if reference is not None and await session.scalar(
+        select(col(Payment.id)).where(
+            col(Payment.invoice_id) == invoice.id,
+            col(Payment.method) == "stripe",
+            col(Payment.reference) == reference,
+        )
+    ):
+        log.info("stripe payment %.64s of %s recorded already", reference, invoice.invoice_number)
+        return None
     received = from_minor_units(amount_minor, invoice.currency)
     if received <= ZERO:
         log.info("stripe checkout of nothing for %s ignored", invoice.invoice_number)
         return None
-    if received > invoice.balance_due or invoice.status in ("draft", "cancelled"):
+    if (
+        received > invoice.balance_due
+        or invoice.status in ("draft", "cancelled")
+        or (invoice.deleted_at is not None)
+    ):
         log.warning(
             "stripe paid %s for %s (%s, %s due): the excess is kept as overpaid",
             received,

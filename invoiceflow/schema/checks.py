@@ -23,6 +23,7 @@ from graphql import (
     specified_rules,
     validate,
 )
+from graphql.execution.values import get_variable_values
 from graphql.language import SelectionSetNode
 from graphql.validation import NoSchemaIntrospectionCustomRule, ValidationRule
 from strawberry.extensions.max_aliases import create_validator as alias_limit
@@ -55,6 +56,7 @@ class DocumentCheck:
         self.errors = lru_cache(maxsize=1024)(self._errors)
         self._parsed = lru_cache(maxsize=1024)(self._parse)
         self._cost = lru_cache(maxsize=1024)(self._cost_of)
+        self._operation = lru_cache(maxsize=1024)(self._chosen)
 
     def _parse(self, query: str) -> DocumentNode:
         return parse(query, max_tokens=MAX_TOKENS)
@@ -78,13 +80,25 @@ class DocumentCheck:
         self, query: str, operation_name: str | None, variables: Mapping[str, Any] | None
     ) -> dict[str, Any] | None:
         """The QUERY_TOO_COMPLEX error of a valid document whose operation would cost more
-        than MAX_COST with these variables (schema/cost.py); None when it may run. Only
-        integer variables can size a list, so the cost is kept by the document and those."""
-        sizes = (
-            tuple(sorted((k, v) for k, v in variables.items() if type(v) is int))
-            if variables
-            else ()
-        )
+        than MAX_COST with these variables (schema/cost.py); None when it may run.
+
+        The variables are costed as execution will read them, coerced by the operation's
+        definitions (``100.0`` is the Int 100; an explicit null leaves the field its own
+        default, not the variable's); only integers and nulls can size a list, so the cost
+        is kept by the document and those. Variables that do not coerce are refused by the
+        execution itself, before any field runs."""
+        operation = self._operation(query, operation_name)
+        if operation is None:
+            return None  # none or several: the endpoint refuses it (describe)
+        sizes: tuple[tuple[str, int | None], ...] = ()
+        if operation.variable_definitions:
+            values = get_variable_values(
+                self.schema, operation.variable_definitions, dict(variables or {}), max_errors=1
+            )
+            if isinstance(values, list):  # errors: execution refuses them, nothing runs
+                return None
+            coerced = values.coerced
+            sizes = tuple(sorted((k, v) for k, v in coerced.items() if v is None or type(v) is int))
         cost = self._cost(query, operation_name, sizes)
         if cost <= MAX_COST:
             return None
@@ -96,19 +110,25 @@ class DocumentCheck:
             "extensions": {"code": "QUERY_TOO_COMPLEX", "cost": cost, "maxCost": MAX_COST},
         }
 
-    def _cost_of(
-        self, query: str, operation_name: str | None, sizes: tuple[tuple[str, int], ...]
-    ) -> int:
+    def _chosen(self, query: str, operation_name: str | None) -> OperationDefinitionNode | None:
         document = self._parsed(query)
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
         chosen = [
             op
             for op in operations
             if operation_name is None or (op.name and op.name.value == operation_name)
         ]
-        if len(chosen) != 1:  # none or several: the endpoint refuses it (describe)
-            return 0
-        return document_cost(self.schema, chosen[0], fragments, dict(sizes))
+        return chosen[0] if len(chosen) == 1 else None
+
+    def _cost_of(
+        self, query: str, operation_name: str | None, sizes: tuple[tuple[str, int | None], ...]
+    ) -> int:
+        operation = self._operation(query, operation_name)
+        assert operation is not None  # too_complex found it
+        document = self._parsed(query)
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        # The coerced values stand as sent, an explicit null included (the variable's own
+        # default is already in them when it was left out).
+        return document_cost(self.schema, operation, fragments, dict(sizes), coerced=True)

@@ -50,17 +50,23 @@ def document_cost(
     operation: OperationDefinitionNode,
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any] | None,
+    *,
+    coerced: bool = False,
 ) -> int:
     """The cost of running ``operation`` (a document that passed validation) with
-    ``variables``."""
+    ``variables``: as sent (the variables' defaults filled in here), or ``coerced`` by
+    graphql-core (defaults in already; an explicit null stays null)."""
     root = schema.get_root_type(operation.operation)
     assert root is not None  # validation found the operation's root type
-    defaults = {
-        d.variable.name.value: int(d.default_value.value)
-        for d in operation.variable_definitions or ()
-        if isinstance(d.default_value, IntValueNode)
-    }
-    walk = _Walk(schema, fragments, {**defaults, **(variables or {})})
+    given = dict(variables or {})
+    if not coerced:
+        defaults = {
+            d.variable.name.value: int(d.default_value.value)
+            for d in operation.variable_definitions or ()
+            if isinstance(d.default_value, IntValueNode)
+        }
+        given = {**defaults, **given}
+    walk = _Walk(schema, fragments, given)
     return walk.selection(root, operation.selection_set, page=None)
 
 

@@ -6,6 +6,10 @@ triggers on invoices and estimates keep them, whoever writes: an insert of a liv
 its team's count, a soft delete (deleted_at set) or a hard delete of a live row lowers it, and
 a restore raises it again. The counts are recounted once here, so they start right.
 
+A later migration that rebuilds invoices or estimates on SQLite (batch mode's copy-and-move,
+for a change ALTER TABLE cannot make) drops these triggers with the old table: it must create
+them again (tests/test_live_count_property.py fails when one is missing).
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-04 20:40:00
