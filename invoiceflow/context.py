@@ -30,13 +30,10 @@ class Context:
     # Set when the work must not be committed although nothing was raised
     # (a GraphQL document that finished with errors).
     rollback_only: bool = field(default=False)
-    # loader name -> the only columns of its rows the request reads (a GraphQL document's
-    # look-ahead, fast/lookahead.py); every column where absent
-    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @cached_property
     def loaders(self) -> Loaders:
-        return Loaders(self.session, self.principal, self.columns)
+        return Loaders(self.session, self.principal)
 
     def fresh_reads(self) -> None:
         """Forget what this request's loaders have read or were handed: for the next

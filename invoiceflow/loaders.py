@@ -7,7 +7,7 @@ A list of N rows costs one statement per relation, never N.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, overload
 
@@ -117,11 +117,7 @@ class LoaderField(Generic[K, V]):
     ) -> Loader[K, V] | LoaderField[K, V]:
         if loaders is None:  # on the class: the field itself
             return self
-        extra = self.extra
-        columns = loaders.columns.get(self.name)
-        if columns is not None:  # its reads take ``columns``: the only ones the request reads
-            extra = {**extra, "columns": columns}
-        made = _loader(self.name, loaders.session, loaders.principal, self.read, **extra)
+        made = _loader(self.name, loaders.session, loaders.principal, self.read, **self.extra)
         loaders.__dict__[self.name] = made  # found there from now on, before this descriptor
         return made
 
@@ -150,16 +146,9 @@ class Loaders:
     )
     invoice_emails = LoaderField[int, list[EmailDelivery]](delivery.emails_by_invoice_ids)
 
-    def __init__(
-        self,
-        session: AsyncSession,
-        principal: Principal,
-        columns: Mapping[str, tuple[str, ...]] | None = None,
-    ) -> None:
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
         self.principal = principal
-        # loader name -> the columns of its rows this request reads (all, where absent)
-        self.columns: Mapping[str, tuple[str, ...]] = columns or {}
         self._newest: dict[tuple[str, int], Loader[Any, Any]] = {}
 
     def newest(self, name: str, limit: int) -> Loader[int, list[Any]]:

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from invoiceflow import idempotency
 from invoiceflow.context import Context, authenticate_request, request_context
 from invoiceflow.core.principal import Principal
+from invoiceflow.fast import reads
 from invoiceflow.services import Services
 
 # What a request does in its transaction, and how its API writes an error.
@@ -74,7 +75,8 @@ async def _run(
             if keyed is not None:
                 claim = await idempotency.claim(ctx.session, ctx.principal, keyed)
                 began = True
-            response = await work(ctx)
+            with reads.scope():  # what the work says it reads ends with it (fast/reads.py)
+                response = await work(ctx)
             if claim is not None and not ctx.rollback_only and idempotency.storable(response):
                 await idempotency.store(ctx.session, claim, response)
                 stored = True

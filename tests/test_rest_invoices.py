@@ -415,6 +415,7 @@ async def test_another_team_cannot_delete(alice: Api, bob: Api) -> None:
     assert data(await alice.get(ONE.format(id=invoice["id"])))["id"] == invoice["id"]
 
 
+@pytest.mark.fast_paths  # with them off, every column is read (invoiceflow/fast/reads.py)
 async def test_the_list_reads_only_the_columns_it_answers_with(
     alice: Api, statements: Statements
 ) -> None:

@@ -48,6 +48,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from invoiceflow.context import Context
+from invoiceflow.fast import reads
 from invoiceflow.fast.lookahead import columns_by_loader
 from invoiceflow.fast.memo import ByIdentity
 
@@ -278,7 +279,7 @@ class LeanExecutionContext(DocumentExecution):
         manager = self.middleware_manager
         self._leaves_alone = manager is None or not manager.middlewares
         if isinstance(self.context_value, Context):
-            self.context_value.columns = self._columns_by_loader()
+            reads.declare(reads.Reads(self._columns_by_loader()))
 
     # An operation node comes from the parser's cache: the same query text, the same node.
     _COLUMNS: ByIdentity[dict[str, tuple[str, ...]]] = ByIdentity(kept=256)

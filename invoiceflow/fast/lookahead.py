@@ -37,7 +37,9 @@ from strawberry.utils.str_converters import to_camel_case
 
 from invoiceflow import fast
 from invoiceflow.context import Context
+from invoiceflow.fast import reads
 from invoiceflow.fast.memo import ByIdentity
+from invoiceflow.fast.reads import NOTHING, Reads
 from invoiceflow.loaders import Loader
 
 
@@ -68,14 +70,6 @@ def _columns_read(definition: Any) -> dict[str, frozenset[str]]:
         elif "reads" in field.metadata:
             reads[name] = frozenset(field.metadata["reads"])
     return reads
-
-
-def row_columns(info: Info[Context, None], type_: Any, *path: str) -> tuple[str, ...] | None:
-    """The columns the rows of ``type_`` below ``path`` need for what the query selects, or
-    None (every column): always None with the fast paths off."""
-    if not fast.ON:
-        return None
-    return columns_for(type_, selected_under(info, *path))
 
 
 def columns_for(type_: Any, selected: AbstractSet[str]) -> tuple[str, ...] | None:
@@ -174,18 +168,27 @@ def _selected(info: Info[Context, None], path: tuple[str, ...]) -> Iterable[str]
     return children
 
 
-def joined_columns(
-    info: Info[Context, None], type_: type, field: str, *path: str
-) -> tuple[str, ...] | None:
-    """The columns to read, in the rows' own statement, of what relation ``field`` of
-    ``type_`` loads for the rows below ``path``: its loader's columns for the whole document
-    (rows in that loader's cache are shared). None when the query does not select ``field``
-    there, or when a field of the document does not say what it reads (and with the fast
-    paths off: the relation's loader reads them)."""
-    if not fast.ON or field not in selected_under(info, *path):
-        return None
-    loader, _ = _relations_of(type_.__strawberry_definition__)[field]  # type: ignore[attr-defined]
-    return info.context.columns.get(loader)
+def rows_read(
+    info: Info[Context, None], type_: type, read: str, *path: str, joins: tuple[str, ...] = ()
+) -> Reads:
+    """What the query reads of the rows of ``type_`` below ``path``, as the read named
+    ``read`` (fast/reads.py): their columns, and, for each relation field in ``joins`` that
+    it selects there, the columns its loader reads for the whole document (rows in that
+    loader's cache are shared), read in the rows' own statement (``read.field``). Nothing
+    with the fast paths off."""
+    if not fast.ON:
+        return NOTHING
+    selected = selected_under(info, *path)
+    found: dict[str, tuple[str, ...]] = {}
+    own = columns_for(type_, selected)
+    if own is not None:
+        found[read] = own
+    relations = _relations_of(type_.__strawberry_definition__)  # type: ignore[attr-defined]
+    for field in joins:
+        joined = reads.columns(relations[field][0]) if field in selected else None
+        if joined is not None:
+            found[f"{read}.{field}"] = joined
+    return Reads(found)
 
 
 async def prime(

@@ -15,6 +15,7 @@ from sqlmodel import col
 from invoiceflow.core.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.core.money import ZERO
 from invoiceflow.core.principal import Principal, require_writer
+from invoiceflow.fast import reads
 from invoiceflow.models import Customer, Invoice, Team
 from invoiceflow.models.sql import (
     columns_of,
@@ -203,15 +204,14 @@ async def customers_by_ids(
     session: AsyncSession,
     principal: Principal,
     ids: Sequence[int],
-    columns: tuple[str, ...] | None = None,
 ) -> list[Any]:
     """Customers by id, deleted ones included (an old invoice still shows its customer).
 
     Lean read: read-only rows with the model's attribute names (a page's 100 customers
     are not objects the session need track); a change to a customer loads the model.
-    ``columns`` names the only ones the caller reads (``id`` comes too); all when None.
+    Only the columns the answer reads of them (fast/reads.py, ``customer``).
     """
-    stmt = _customers_statement(is_postgres(session), columns)
+    stmt = _customers_statement(is_postgres(session), reads.columns("customer"))
     params = {"team_id": principal.team_id, "ids": [int(i) for i in ids]}
     found = {c.id: c for c in await lean_rows(session, stmt, params)}
     return [found.get(i) for i in ids]

@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from invoiceflow.core.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.core.principal import Principal, require_writer
+from invoiceflow.fast import reads
 from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem
 from invoiceflow.models.sql import columns_of, inserted, live_in_team
 from invoiceflow.models.types import utcnow
@@ -319,8 +320,13 @@ async def items_by_estimate_ids(
     session: AsyncSession,
     principal: Principal,
     ids: Sequence[int],
-    columns: tuple[str, ...] | None = None,
 ) -> list[list[Any]]:
     return await lines_by_document_ids(
-        session, principal, Estimate, EstimateItem, "estimate_id", ids, columns
+        session,
+        principal,
+        Estimate,
+        EstimateItem,
+        "estimate_id",
+        ids,
+        reads.columns("estimate_items"),
     )

@@ -16,6 +16,7 @@ from sqlmodel import col
 from invoiceflow.core.errors import InvalidState, NotFound, ValidationFailed
 from invoiceflow.core.money import ZERO
 from invoiceflow.core.principal import Principal, require_writer
+from invoiceflow.fast import reads
 from invoiceflow.models import Customer, Invoice, InvoiceItem, sql
 from invoiceflow.models.sql import (
     columns_of,
@@ -139,19 +140,13 @@ async def list_invoices(
     page: int | None = None,
     per_page: int | None = None,
     count: bool = True,
-    columns: tuple[str, ...] | None = None,
-    customer_columns: tuple[str, ...] | None = None,
-    money_as_float: bool = False,
 ) -> Page[Invoice]:
     """Newest first unless ``sort`` (a field, ``-`` for descending) says otherwise.
 
     The page holds read-only rows with the model's attribute names (``balance_due``
-    included), not ORM objects: a list of 100 is read, shaped and dropped. ``columns``
-    names the only attributes the caller will read (``id`` comes too; all when None).
-    ``customer_columns`` reads those columns of the page's customers in the same statement
-    and hands them to the request's customer loader (``customers.join_customers``).
-    ``money_as_float`` reads amounts as the floats a JSON number carries, for a caller that
-    only prints them (``models.sql.money_as_float``).
+    included), not ORM objects: a list of 100 is read, shaped and dropped. It reads only
+    what the answer reads (fast/reads.py: ``invoices``, and ``invoices.customer``: the page's
+    customers, read in the same statement for the request's customer loader).
     """
     if status and status not in STATUSES:
         raise ValidationFailed.on("status", f"Must be one of: {', '.join(STATUSES)}.")
@@ -160,9 +155,9 @@ async def list_invoices(
         customer_id is not None,
         sort,
         bool(search),
-        columns,
-        customer_columns,
-        money_as_float,
+        reads.columns("invoices"),
+        reads.columns("invoices.customer"),
+        reads.as_floats("invoices"),
     )
     number, size = page_params(page, per_page)
     params: dict[str, Any] = {"team_id": principal.team_id, "today": today()}
@@ -182,7 +177,7 @@ async def list_invoices(
         total_of=total,
         params=params,
     )
-    if customer_columns is not None:
+    if reads.columns("invoices.customer") is not None:
         customers.remember_joined_customers(session, found.items)
     return found
 
@@ -280,17 +275,17 @@ async def find_invoice(
     principal: Principal,
     invoice_id: int,
     for_update: bool = False,
-    customer_columns: tuple[str, ...] | None = None,
 ) -> Invoice | None:
     """The team's live invoice with this id, or None (another team's id included).
 
     ``for_update``: the model, its row locked until commit, for a change to write through.
     Otherwise a read-only row with the model's attribute names (the ORM's loading of one
-    object cost about as much as the read), and ``customer_columns`` of its customer read
-    with it for the request's customer loader (as ``list_invoices`` does)."""
+    object cost about as much as the read), and its customer read with it for the
+    request's customer loader where the answer reads it (as ``list_invoices`` does)."""
     params = {"team_id": principal.team_id, "invoice_id": invoice_id}
     if for_update:
         return (await session.execute(_locked_statement(), params)).scalar_one_or_none()
+    customer_columns = reads.columns("invoices.customer")
     found = await lean_rows(session, _find_statement(customer_columns), params)
     if customer_columns is not None:
         customers.remember_joined_customers(session, found)
@@ -320,15 +315,10 @@ async def get_invoice(
     principal: Principal,
     invoice_id: int,
     for_update: bool = False,
-    customer_columns: tuple[str, ...] | None = None,
 ) -> Invoice:
     """``find_invoice``, or NotFound."""
     invoice = await find_invoice(
-        session=session,
-        principal=principal,
-        invoice_id=invoice_id,
-        for_update=for_update,
-        customer_columns=customer_columns,
+        session=session, principal=principal, invoice_id=invoice_id, for_update=for_update
     )
     if invoice is None:
         raise NotFound("Invoice not found.")
@@ -541,10 +531,9 @@ async def items_by_invoice_ids(
     session: AsyncSession,
     principal: Principal,
     ids: Sequence[int],
-    columns: tuple[str, ...] | None = None,
 ) -> list[list[Any]]:
     return await lines_by_document_ids(
-        session, principal, Invoice, InvoiceItem, "invoice_id", ids, columns
+        session, principal, Invoice, InvoiceItem, "invoice_id", ids, reads.columns("invoice_items")
     )
 
 

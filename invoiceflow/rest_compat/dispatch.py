@@ -13,10 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from invoiceflow import fast, idempotency, pipeline
+from invoiceflow import idempotency, pipeline
 from invoiceflow.context import Context
 from invoiceflow.core.errors import BadRequest, DomainError, NotFound, ValidationFailed
 from invoiceflow.failures import as_domain_error
+from invoiceflow.fast import reads
 from invoiceflow.http import MethodNotAllowed, json_response, parse_json, read_body, require_json
 from invoiceflow.ratelimit import rate_headers
 from invoiceflow.resolvers.pagination import Page
@@ -126,7 +127,7 @@ def _renderer(request: Request) -> pipeline.RenderError:
 
 async def respond(request: Request, route: Route, ctx: Context, data: RequestData) -> Response:
     """Run one route in the request's transaction and answer with its response."""
-    ctx.columns = dict(route.loads) if fast.ON else {}  # fast/README.md
+    reads.declare(route.reads)  # what its shape reads of the rows (fast/reads.py)
     if route.media_type is not None:
         document = await call(route, ctx, data)
         headers = rate_headers(request)

@@ -14,6 +14,7 @@ from typing import Any
 
 from invoiceflow.context import Context
 from invoiceflow.core.errors import NotFound, ValidationFailed
+from invoiceflow.fast.reads import NOTHING, Reads
 from invoiceflow.resolvers.pagination import MAX_PAGE, MAX_PER_PAGE
 from invoiceflow.resolvers.validation import MAX_INT, id_from_text, int_from_text
 
@@ -96,28 +97,6 @@ class UsesEffects(Arg):
         return request.effects
 
 
-@dataclass(frozen=True)
-class Columns(Arg):
-    """The only columns of the rows the route's shape reads (not a request parameter): a
-    list reads no more than its response carries."""
-
-    names: tuple[str, ...]
-
-    def read(self, request: RequestData) -> tuple[str, ...]:
-        return self.names
-
-
-@dataclass(frozen=True)
-class Fixed(Arg):
-    """A value the route always passes (not a request parameter): how its shape wants the
-    rows read."""
-
-    value: Any
-
-    def read(self, request: RequestData) -> Any:
-        return self.value
-
-
 def paging() -> dict[str, Arg]:
     return {
         "page": Query("page", int, "Page number, from 1.", minimum=1, maximum=MAX_PAGE),
@@ -148,8 +127,8 @@ class Route:
     tag: str = ""
     # The resolver returns a Document (a file), sent as it is instead of the JSON envelope.
     media_type: str | None = None
-    # Loader name -> the only columns of its rows the shape reads (every column where absent).
-    loads: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What the shape reads of the rows, by read (every column where absent): fast/reads.py.
+    reads: Reads = NOTHING
 
     @property
     def writes(self) -> bool:

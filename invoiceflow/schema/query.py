@@ -6,7 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from invoiceflow.context import Context
-from invoiceflow.fast.lookahead import joined_columns, prime, row_columns, selected_under
+from invoiceflow.fast import reads
+from invoiceflow.fast.lookahead import prime, rows_read, selected_under
 from invoiceflow.resolvers import api_keys, customers, estimates, invoices, products, teams
 from invoiceflow.resolvers.validation import id_from_text
 from invoiceflow.schema.catalog_types import ProductPage, ProductType, ProductType_
@@ -26,6 +27,8 @@ CtxInfo = Info[Context, None]
 # What a query's cost counts the caller's own teams and keys as (schema/cost.py): a user's
 # memberships come from an admin, and at most 50 of its keys are active.
 MAX_LISTED = 100
+# The relations of invoices that a read of invoices reads in its own statement.
+JOINS = ("customer",)
 
 
 def object_id(value: strawberry.ID | None) -> int | None:
@@ -66,19 +69,18 @@ class Query:
         ctx = info.context
         if customer_id is not None and object_id(customer_id) is None:
             customer_id = strawberry.ID("0")  # names no customer: an empty page
-        result = await invoices.list_invoices(
-            session=ctx.session,
-            principal=ctx.principal,
-            status=status.value if status else None,
-            search=search,
-            customer_id=object_id(customer_id),
-            sort=sort,
-            page=page,
-            per_page=per_page,
-            count="pageInfo" in selected_under(info),
-            columns=row_columns(info, InvoiceType, "items"),
-            customer_columns=joined_columns(info, InvoiceType, "customer", "items"),
-        )
+        with reads.declared(rows_read(info, InvoiceType, "invoices", "items", joins=JOINS)):
+            result = await invoices.list_invoices(
+                session=ctx.session,
+                principal=ctx.principal,
+                status=status.value if status else None,
+                search=search,
+                customer_id=object_id(customer_id),
+                sort=sort,
+                page=page,
+                per_page=per_page,
+                count="pageInfo" in selected_under(info),
+            )
         await prime(info, result.items, InvoiceType, "items")
         return result  # type: ignore[return-value]
 
@@ -88,12 +90,10 @@ class Query:
         invoice_id = object_id(id)
         if invoice_id is None:
             return None
-        found = await invoices.find_invoice(
-            session=ctx.session,
-            principal=ctx.principal,
-            invoice_id=invoice_id,
-            customer_columns=joined_columns(info, InvoiceType, "customer"),
-        )
+        with reads.declared(rows_read(info, InvoiceType, "invoices", joins=JOINS)):
+            found = await invoices.find_invoice(
+                session=ctx.session, principal=ctx.principal, invoice_id=invoice_id
+            )
         await prime(info, [found], InvoiceType)
         return found  # type: ignore[return-value]
 
