@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from invoiceflow import fast
 from tests.conftest import Api, Statements
 
 KEY_LOOKUP = 1
@@ -40,7 +41,10 @@ async def test_rest_list_costs_the_page_alone(
 ) -> None:
     await seed(alice, rows)
     count = await measure(alice, statements, alice.get("/invoices?per_page=100"))
-    assert count == KEY_LOOKUP + 1, statements.sql  # the page, its customers joined
+    if fast.ON:
+        assert count == KEY_LOOKUP + 1, statements.sql  # the page, its customers joined
+    else:  # every column read, the customers by their loader (invoiceflow/fast/reads.py)
+        assert count == KEY_LOOKUP + 2, statements.sql
 
 
 @pytest.mark.fast_paths
