@@ -27,8 +27,8 @@ from invoiceflow.resolvers.customers import customers_by_ids
 from invoiceflow.resolvers.invoices import items_by_invoice_ids
 from invoiceflow.resolvers.pagination import _page_statements
 from invoiceflow.resolvers.payments import payments_by_invoice_ids
-from invoiceflow.rest_compat.shapes.common import CUSTOMER_REF_COLUMNS
-from invoiceflow.rest_compat.shapes.invoices import SUMMARY_COLUMNS
+from invoiceflow.rest_compat.shapes.common import CUSTOMER_REF
+from invoiceflow.rest_compat.shapes.invoices import INVOICE_SUMMARY
 from invoiceflow.services import Services
 from tests.catalog_support import sent_invoice
 from tests.conftest import PG_ADMIN_DSN, Api, Statements
@@ -79,7 +79,7 @@ async def test_planned_reads_answer_what_sqlalchemy_answers(services: Services, 
     async with services.db.read_sessions() as session:
         principal = await authenticate(session, f"Bearer {alice.key}")
         page, _, _ = invoices._list_statements(
-            None, False, None, False, SUMMARY_COLUMNS, CUSTOMER_REF_COLUMNS, True
+            None, False, None, False, INVOICE_SUMMARY.reads, CUSTOMER_REF.reads, True
         )
         window, _ = _page_statements(page, None, True, True, None)
         every_column, _, _ = invoices._list_statements(None, False, None, False)

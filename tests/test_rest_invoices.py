@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from invoiceflow.rest_compat.shapes.invoices import InvoiceSummary, _summary
+from invoiceflow.resolvers.invoices import effective_status
+from invoiceflow.rest_compat.shapes.invoices import INVOICE_SUMMARY
 from invoiceflow.services import Services
 from tests.conftest import Api, Statements
 from tests.rest_support import (
@@ -535,7 +536,10 @@ def test_a_summary_carries_every_field_and_the_status_clients_see() -> None:
             created_at=datetime(2000, 1, 1, tzinfo=UTC),
         )
 
-    before = _summary(row(date(2999, 1, 1)), None)
-    after = _summary(row(date(2000, 1, 10)), None)
+    def summary(row: Any) -> dict[str, Any]:
+        return INVOICE_SUMMARY.build(row, status=effective_status(row), customer=None)
+
+    before = summary(row(date(2999, 1, 1)))
+    after = summary(row(date(2000, 1, 10)))
     assert before["status"] == "sent" and after["status"] == "overdue"
-    assert after["balance_due"] == 10.0 and set(after) == set(InvoiceSummary.__annotations__)
+    assert after["balance_due"] == 10.0 and set(after) == set(INVOICE_SUMMARY.typed.__annotations__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -17,6 +18,9 @@ class Customer(SQLModel, table=True):
         # Counts the live rows of a team from the index alone (see migration 0006).
         Index("ix_customers_team_live", "team_id", "deleted_at"),
     )
+
+    # The columns neither API shows (models/shown.py); the others are shown in this order.
+    PRIVATE: ClassVar = ("team_id", "deleted_at")
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="teams.id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -23,20 +24,23 @@ class Estimate(SQLModel, table=True):
         Index("ix_estimates_team_live", "team_id", "deleted_at"),
     )
 
+    # The columns neither API shows (models/shown.py); the others are shown in this order.
+    PRIVATE: ClassVar = ("team_id", "number", "deleted_at")
+
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="teams.id")
-    customer_id: int = Field(foreign_key="customers.id")
     number: int
     estimate_number: str = Field(max_length=32)
+    customer_id: int = Field(foreign_key="customers.id")
     # draft, sent, approved, rejected, converted
     status: str = Field(default="draft", max_length=20)
+    subtotal: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
+    tax: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
+    total: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
     currency: str = Field(max_length=3)
     issue_date: date
     expiry_date: date | None = Field(default=None)
     notes: str | None = Field(default=None)
-    subtotal: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
-    tax: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
-    total: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
     # No FK here: invoices.estimate_id points back, and a cycle would complicate migrations.
     converted_invoice_id: int | None = Field(default=None)
     converted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

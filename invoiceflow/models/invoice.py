@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import ColumnElement, Index, UniqueConstraint, type_coerce
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -30,34 +31,40 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoices_team_live", "team_id", "deleted_at"),
     )
 
+    # The columns neither API shows (models/shown.py); the others are shown in this order.
+    PRIVATE: ClassVar = ("team_id", "number", "deleted_at")
+    SHOWN_AFTER: ClassVar = {"balance_due": "amount_paid"}
+
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="teams.id")
-    customer_id: int = Field(foreign_key="customers.id")
     number: int
     invoice_number: str = Field(max_length=32)
+    customer_id: int = Field(foreign_key="customers.id")
     # Stored statuses: draft, sent, partial, paid, cancelled. "overdue" is derived on read.
     status: str = Field(default="draft", max_length=20)
-    currency: str = Field(max_length=3)
-    issue_date: date
-    due_date: date
-    notes: str | None = Field(default=None)
     subtotal: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
     tax: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
     total: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
     amount_paid: Decimal = Field(default=Decimal("0.00"), sa_type=Money(2))
-    # Received beyond what the invoice asked for (a Stripe payment over the balance due):
-    # kept, never dropped, until customer credit takes it over (API-documents.md §3).
+    # Kept, never dropped, until customer credit takes it over (API-documents.md §3).
     amount_overpaid: Decimal = Field(
-        default=Decimal("0.00"), sa_type=Money(2), sa_column_kwargs={"server_default": "0"}
+        default=Decimal("0.00"),
+        sa_type=Money(2),
+        sa_column_kwargs={"server_default": "0"},
+        description="Received beyond the total (a Stripe payment over the balance due): kept.",
     )
+    currency: str = Field(max_length=3)
+    issue_date: date
+    due_date: date
+    notes: str | None = Field(default=None)
     payment_link_url: str | None = Field(default=None)
+    # The estimate this invoice was converted from, if any.
+    estimate_id: int | None = Field(default=None, foreign_key="estimates.id")
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # The estimate this invoice was converted from, if any.
-    estimate_id: int | None = Field(default=None, foreign_key="estimates.id")
 
     @hybrid_property
     def balance_due(self) -> Decimal:
@@ -72,7 +79,10 @@ class Invoice(SQLModel, table=True):
 
 
 class LineItemBase(SQLModel):
-    """The columns every document line has (invoices and estimates)."""
+    """The columns every document line has (invoices and estimates). Both APIs show its
+    tax_amount as ``tax``."""
+
+    PRIVATE: ClassVar = ("position", "tax_amount", "invoice_id", "estimate_id")
 
     position: int
     product_id: int | None = Field(default=None, foreign_key="products.id")

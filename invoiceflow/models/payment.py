@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -18,6 +19,9 @@ class Payment(SQLModel, table=True):
         Index("ix_payments_team_id_id", "team_id", "id"),
         Index("ix_payments_team_invoice", "team_id", "invoice_id"),
     )
+
+    # The columns neither API shows (models/shown.py); the others are shown in this order.
+    PRIVATE: ClassVar = ("team_id", "recorded_by")
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="teams.id")

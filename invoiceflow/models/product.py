@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -18,6 +19,9 @@ class Product(SQLModel, table=True):
         Index("ix_products_team_type_active", "team_id", "type", "active"),
         Index("ix_products_team_live", "team_id", "deleted_at"),
     )
+
+    # The columns neither API shows (models/shown.py); the others are shown in this order.
+    PRIVATE: ClassVar = ("team_id", "deleted_at")
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="teams.id")

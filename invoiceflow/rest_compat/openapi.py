@@ -15,6 +15,7 @@ from pydantic.json_schema import models_json_schema
 from invoiceflow import __version__, http
 from invoiceflow.core import errors as domain_errors
 from invoiceflow.resolvers.validation import MAX_INT, NO_NUL, InputJsonSchema
+from invoiceflow.rest_compat.shapes.fields import Answer
 from invoiceflow.rest_compat.table import Body, PathId, Query, Route
 
 REF = "#/components/schemas/{model}"
@@ -45,9 +46,12 @@ _DESCRIPTIONS = {
 def _shape_schema(route: Route, schemas: dict[str, Any]) -> dict[str, Any] | None:
     if route.shape is None:
         return None
-    returned = get_type_hints(route.shape)["return"]
-    many = get_origin(returned) is list
-    model = get_args(returned)[0] if many else returned
+    if isinstance(route.shape, Answer):  # a shape's list of keys
+        many, model = route.many, route.shape.shape.typed
+    else:  # a TypedDict, or a list of them, as the function's return annotation
+        returned = get_type_hints(route.shape)["return"]
+        many = get_origin(returned) is list
+        model = get_args(returned)[0] if many else returned
     schema = TypeAdapter(model).json_schema(ref_template=REF, mode="serialization")
     schemas.update(schema.pop("$defs", {}))
     schemas[model.__name__] = schema

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from invoiceflow.fast.reads import Reads
 from invoiceflow.resolvers import (
     customers,
     delivery,
@@ -69,17 +68,14 @@ ROUTES: tuple[Route, ...] = (
         "sort": Query("sort", str, "Sort field; '-' prefix for descending.",
                       enum=(*SORTS, *(f"-{s}" for s in SORTS))),
         **paging(),
-    }, shape=shapes.invoice_summaries, reads=Reads(
-        {"invoices": shapes.SUMMARY_COLUMNS, "invoices.customer": shapes.CUSTOMER_REF_COLUMNS},
-        frozenset({"invoices"})),
+    }, shape=shapes.invoice_summaries,
           many=True, errors=(422,), tag="Invoices"),
     Route("POST", "/invoices", invoices.create_invoice, "Create an invoice",
           args={"data": Body(InvoiceCreate)}, shape=shapes.invoice_detail, status=201,
           message="Invoice created", errors=CREATE, tag="Invoices"),
     Route("GET", INVOICE, invoices.get_invoice, "Get invoice details",
-          args={"invoice_id": PathId()},
-          reads=Reads({"invoices.customer": shapes.CUSTOMER_FULL_REF_COLUMNS}),
-          shape=shapes.invoice_detail, errors=READ_ONE, tag="Invoices"),
+          args={"invoice_id": PathId()}, shape=shapes.invoice_detail, errors=READ_ONE,
+          tag="Invoices"),
     *updates(INVOICE, invoices.update_invoice, "Update an invoice (partial)",
              args={"invoice_id": PathId(), "data": Body(InvoiceUpdate)},
              shape=shapes.invoice_detail, message="Invoice updated", errors=UPDATE,
@@ -155,7 +151,7 @@ ROUTES: tuple[Route, ...] = (
         "search": search("Estimate number or customer name contains."),
         "customer_id": Query("customer_id", int, "Only this customer's estimates."),
         **paging(),
-    }, shape=shapes.estimate_summaries, reads=Reads({"customer": shapes.CUSTOMER_REF_COLUMNS}),
+    }, shape=shapes.estimate_summaries,
           many=True, errors=(422,), tag="Estimates"),
     Route("POST", "/estimates", estimates.create_estimate, "Create an estimate",
           args={"data": Body(EstimateCreate)}, shape=shapes.estimate_detail, status=201,

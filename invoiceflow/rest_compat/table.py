@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from invoiceflow.context import Context
@@ -17,6 +16,7 @@ from invoiceflow.core.errors import NotFound, ValidationFailed
 from invoiceflow.fast.reads import NOTHING, Reads
 from invoiceflow.resolvers.pagination import MAX_PAGE, MAX_PER_PAGE
 from invoiceflow.resolvers.validation import MAX_INT, id_from_text, int_from_text
+from invoiceflow.rest_compat.shapes.fields import Answer
 
 Shape = Callable[[Context, Any], Awaitable[Any]]
 
@@ -127,8 +127,11 @@ class Route:
     tag: str = ""
     # The resolver returns a Document (a file), sent as it is instead of the JSON envelope.
     media_type: str | None = None
-    # What the shape reads of the rows, by read (every column where absent): fast/reads.py.
-    reads: Reads = NOTHING
+
+    @property
+    def reads(self) -> Reads:
+        """What its shape reads of the rows, by read (fast/reads.py): all where unsaid."""
+        return self.shape.reads if isinstance(self.shape, Answer) else NOTHING
 
     @property
     def writes(self) -> bool:
@@ -138,8 +141,3 @@ class Route:
         if callable(self.message):
             return self.message(result)
         return self.message
-
-
-def to_json_number(value: Decimal) -> float:
-    """Money in REST is a JSON number (API.md §2); exact up to 2 decimals as a float's repr."""
-    return float(value)

@@ -1,7 +1,10 @@
 """Response shapes for /api/v1: the reference's fields, as a superset.
 
-Each shape is an async function (it may await the request's dataloaders) whose return
-annotation is a TypedDict: the OpenAPI document reads its schema from there.
+Each object is a ``Shape``, a list of its keys (fields.py): its OpenAPI schema, the columns
+it reads and the function that builds it follow from that list, and a detail shows every
+column its model shows. Each route's shape is an async function (it may await the
+request's dataloaders) declared with ``@answers``: the shape it answers in and what it
+reads of its rows.
 """
 
 from __future__ import annotations
@@ -14,9 +17,7 @@ from invoiceflow.rest_compat.shapes.catalog import (
     products,
     stock_adjusted,
 )
-from invoiceflow.rest_compat.shapes.common import CUSTOMER_FULL_REF_COLUMNS, CUSTOMER_REF_COLUMNS
 from invoiceflow.rest_compat.shapes.invoices import (
-    SUMMARY_COLUMNS,
     customer_detail,
     customer_summaries,
     delivered,
@@ -28,9 +29,6 @@ from invoiceflow.rest_compat.shapes.invoices import (
 from invoiceflow.rest_compat.shapes.teams import team, teams
 
 __all__ = [
-    "CUSTOMER_FULL_REF_COLUMNS",
-    "CUSTOMER_REF_COLUMNS",
-    "SUMMARY_COLUMNS",
     "conversion",
     "customer_detail",
     "customer_summaries",

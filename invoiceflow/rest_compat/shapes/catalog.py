@@ -3,159 +3,108 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-
-from typing_extensions import TypedDict
+from typing import Any
 
 from invoiceflow.context import Context
-from invoiceflow.models import Estimate, Invoice, Product
+from invoiceflow.models import Estimate, Invoice, Product, StockMovement
 from invoiceflow.rest_compat.shapes.common import (
-    CustomerRef,
-    LineItemOut,
+    CUSTOMER_FULL_REF,
+    CUSTOMER_REF,
+    LINE_ITEM,
     customer_ref,
-    line_item,
+)
+from invoiceflow.rest_compat.shapes.fields import (
+    Many,
+    Maybe,
+    Shape,
+    answers,
+    columns,
+    given,
+    rest_of,
+)
+
+Object = dict[str, Any]
+
+PRODUCT = Shape("ProductOut", rest_of(Product))
+STOCK_MOVEMENT = Shape(
+    "StockMovementOut",
+    columns(StockMovement, "id", "adjustment", "reason", "quantity_after", "user_id", "created_at"),
+)
+PRODUCT_WITH_MOVEMENTS = Shape(
+    "ProductWithMovements", PRODUCT.keys, given("stock_movements", Many(STOCK_MOVEMENT))
 )
 
 
-class ProductOut(TypedDict):
-    id: int
-    type: str
-    name: str
-    description: str | None
-    sku: str | None
-    price: float
-    unit: str | None
-    active: bool
-    tax_rate: float | None
-    stock_quantity: int | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+@answers(PRODUCT)
+async def products(ctx: Context, rows: list[Product]) -> list[Object]:
+    build = PRODUCT.build
+    return [build(row) for row in rows]
 
 
-async def products(ctx: Context, rows: list[Product]) -> list[ProductOut]:
-    return [_product(row) for row in rows]
+@answers(PRODUCT)
+async def product(ctx: Context, row: Product) -> Object:
+    return PRODUCT.build(row)
 
 
-async def product(ctx: Context, row: Product) -> ProductOut:
-    return _product(row)
-
-
-def _product(row: Product) -> ProductOut:
-    assert row.id is not None
-    return ProductOut(
-        id=row.id,
-        type=row.type,
-        name=row.name,
-        description=row.description,
-        sku=row.sku,
-        price=float(row.price),
-        unit=row.unit,
-        active=row.active,
-        tax_rate=float(row.tax_rate) if row.tax_rate is not None else None,
-        stock_quantity=row.stock_quantity,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-class StockMovementOut(TypedDict):
-    id: int
-    adjustment: int
-    reason: str | None
-    quantity_after: int
-    user_id: int | None
-    created_at: dt.datetime
-
-
-class ProductWithMovements(ProductOut):
-    stock_movements: list[StockMovementOut]
-
-
-async def stock_adjusted(ctx: Context, row: Product) -> ProductWithMovements:
+@answers(PRODUCT_WITH_MOVEMENTS)
+async def stock_adjusted(ctx: Context, row: Product) -> Object:
     assert row.id is not None
     movements = await ctx.loaders.stock_movements.load(row.id)
-    return ProductWithMovements(
-        **_product(row),
-        stock_movements=[
-            StockMovementOut(
-                id=m.id or 0,
-                adjustment=m.adjustment,
-                reason=m.reason,
-                quantity_after=m.quantity_after,
-                user_id=m.user_id,
-                created_at=m.created_at,
-            )
-            for m in movements[:10]
-        ],
+    return PRODUCT_WITH_MOVEMENTS.build(
+        row, stock_movements=[STOCK_MOVEMENT.build(m) for m in movements[:10]]
     )
 
 
-class EstimateSummary(TypedDict):
-    id: int
-    estimate_number: str
-    status: str
-    customer_id: int
-    customer: CustomerRef | None
-    subtotal: float
-    tax: float
-    total: float
-    currency: str
-    issue_date: dt.date
-    expiry_date: dt.date | None
-    converted_invoice_id: int | None
-    created_at: dt.datetime
+ESTIMATE_SUMMARY = Shape(
+    "EstimateSummary",
+    columns(Estimate, "id", "estimate_number", "status", "customer_id"),
+    given("customer", Maybe(CUSTOMER_FULL_REF)),
+    columns(
+        Estimate,
+        "subtotal",
+        "tax",
+        "total",
+        "currency",
+        "issue_date",
+        "expiry_date",
+        "converted_invoice_id",
+        "created_at",
+    ),
+)
+# The summary, its lines, then every other column the estimate shows.
+ESTIMATE_DETAIL = Shape(
+    "EstimateDetail",
+    ESTIMATE_SUMMARY.keys,
+    given("items", Many(LINE_ITEM)),
+    rest_of(Estimate, ESTIMATE_SUMMARY.keys),
+)
 
 
-class EstimateDetail(EstimateSummary):
-    items: list[LineItemOut]
-    notes: str | None
-    converted_at: dt.datetime | None
-    updated_at: dt.datetime
-
-
-def _summary(row: Estimate, customer: CustomerRef | None) -> EstimateSummary:
-    assert row.id is not None
-    return EstimateSummary(
-        id=row.id,
-        estimate_number=row.estimate_number,
-        status=row.status,
-        customer_id=row.customer_id,
-        customer=customer,
-        subtotal=float(row.subtotal),
-        tax=float(row.tax),
-        total=float(row.total),
-        currency=row.currency,
-        issue_date=row.issue_date,
-        expiry_date=row.expiry_date,
-        converted_invoice_id=row.converted_invoice_id,
-        created_at=row.created_at,
-    )
-
-
-async def estimate_summaries(ctx: Context, rows: list[Estimate]) -> list[EstimateSummary]:
+@answers(ESTIMATE_SUMMARY, ESTIMATE_SUMMARY.reading("estimates", {"customer": CUSTOMER_REF}))
+async def estimate_summaries(ctx: Context, rows: list[Estimate]) -> list[Object]:
     customers = await ctx.loaders.customer.load_all({row.customer_id for row in rows})
-    return [_summary(row, customer_ref(customers[row.customer_id])) for row in rows]
+    build = ESTIMATE_SUMMARY.build
+    return [build(row, customer=customer_ref(customers[row.customer_id])) for row in rows]
 
 
-async def estimate_detail(ctx: Context, row: Estimate) -> EstimateDetail:
+@answers(ESTIMATE_DETAIL)
+async def estimate_detail(ctx: Context, row: Estimate) -> Object:
     assert row.id is not None
     customer, lines = await asyncio.gather(
         ctx.loaders.customer.load(row.customer_id), ctx.loaders.estimate_items.load(row.id)
     )
-    return EstimateDetail(
-        **_summary(row, customer_ref(customer, full=True)),
-        items=[line_item(line, line.id) for line in lines],
-        notes=row.notes,
-        converted_at=row.converted_at,
-        updated_at=row.updated_at,
+    return ESTIMATE_DETAIL.build(
+        row,
+        customer=customer_ref(customer, full=True),
+        items=[LINE_ITEM.build(line) for line in lines],
     )
 
 
-class Conversion(TypedDict):
-    invoice_id: int
-    invoice_number: str
+CONVERSION = Shape(
+    "Conversion", columns(Invoice, invoice_id="id"), columns(Invoice, "invoice_number")
+)
 
 
-async def conversion(ctx: Context, invoice: Invoice) -> Conversion:
-    assert invoice.id is not None
-    return Conversion(invoice_id=invoice.id, invoice_number=invoice.invoice_number)
+@answers(CONVERSION)
+async def conversion(ctx: Context, invoice: Invoice) -> Object:
+    return CONVERSION.build(invoice)
