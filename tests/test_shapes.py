@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any, ClassVar, get_type_hints
 
 from sqlmodel import SQLModel
+from strawberry.utils.str_converters import to_camel_case
 
 from invoiceflow.fast import shapes as fast_shapes
 from invoiceflow.models import Invoice
@@ -103,3 +104,19 @@ def test_every_answer_of_the_table_is_declared_with_its_shape() -> None:
     for route in ROUTES:
         if route.shape is not None and route.tag != "Teams":
             assert isinstance(route.shape, fields.Answer), route.path
+
+
+def test_a_graphql_type_shows_what_its_model_shows() -> None:
+    """schema/entities.py: each shown column is a field, an id as ID, a nullable column
+    nullable; the class's own fields (an enum, a relation) win over the column."""
+    from invoiceflow.schema import build_schema
+
+    schema = build_schema()
+    invoice = schema._schema.type_map["Invoice"].fields  # type: ignore[attr-defined]
+    for attribute in shown(Invoice):
+        assert to_camel_case(attribute.name) in invoice, attribute.name
+    assert str(invoice["estimateId"].type) == "ID" and str(invoice["customerId"].type) == "ID!"
+    assert str(invoice["status"].type) == "InvoiceStatus!"
+    assert str(invoice["notes"].type) == "String" and str(invoice["total"].type) == "Decimal!"
+    assert invoice["amountOverpaid"].description  # from the model's Field(description=...)
+    assert "teamId" not in invoice and "deletedAt" not in invoice and "number" not in invoice

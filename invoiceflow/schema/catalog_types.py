@@ -4,13 +4,13 @@ estimates name products, products name neither)."""
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 from enum import Enum
 
 import strawberry
 
 from invoiceflow.models import Product as ProductModel
 from invoiceflow.resolvers.pagination import Page
+from invoiceflow.schema.entities import shows
 from invoiceflow.schema.pages import PageInfo
 from invoiceflow.schema.relations import newest
 
@@ -36,19 +36,8 @@ class StockMovementType:
 
 
 @strawberry.type(name="Product")
+@shows(ProductModel)
 class ProductType_:
-    id: strawberry.ID
-    name: str
-    description: str | None
-    sku: str | None
-    price: decimal.Decimal
-    unit: str | None
-    active: bool
-    tax_rate: decimal.Decimal | None
-    stock_quantity: int | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
     @strawberry.field
     def type(self, root: strawberry.Parent[ProductModel]) -> ProductType:
         return ProductType(root.type)

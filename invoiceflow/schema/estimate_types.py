@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 from enum import Enum
 
@@ -13,6 +12,7 @@ from invoiceflow.models import EstimateItem as EstimateItemModel
 from invoiceflow.resolvers.lines import MAX_LINES
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.schema.catalog_types import ProductType_
+from invoiceflow.schema.entities import shows
 from invoiceflow.schema.pages import PageInfo
 from invoiceflow.schema.relations import relation
 from invoiceflow.schema.types import CustomerType, InvoiceType
@@ -28,15 +28,8 @@ class EstimateStatus(Enum):
 
 
 @strawberry.type(name="EstimateItem")
+@shows(EstimateItemModel)
 class EstimateItemType:
-    id: strawberry.ID
-    product_id: strawberry.ID | None
-    description: str
-    quantity: decimal.Decimal
-    unit_price: decimal.Decimal
-    tax_rate: decimal.Decimal
-    amount: decimal.Decimal
-
     @strawberry.field(metadata={"reads": ("tax_amount",)})
     def tax(self, root: strawberry.Parent[EstimateItemModel]) -> decimal.Decimal:
         return root.tax_amount
@@ -49,22 +42,8 @@ class EstimateItemType:
 
 
 @strawberry.type(name="Estimate")
+@shows(EstimateModel)
 class EstimateType:
-    id: strawberry.ID
-    estimate_number: str
-    customer_id: strawberry.ID
-    subtotal: decimal.Decimal
-    tax: decimal.Decimal
-    total: decimal.Decimal
-    currency: str
-    issue_date: dt.date
-    expiry_date: dt.date | None
-    notes: str | None
-    converted_invoice_id: strawberry.ID | None
-    converted_at: dt.datetime | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
     @strawberry.field(description="Where to download this estimate as a PDF (same key).")
     def pdf_url(self, root: strawberry.Parent[EstimateModel]) -> str:
         return f"/api/v1/estimates/{root.id}/pdf"

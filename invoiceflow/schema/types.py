@@ -27,6 +27,7 @@ from invoiceflow.resolvers.lines import MAX_LINES
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.resolvers.teams import TeamView
 from invoiceflow.schema.catalog_types import ProductType_
+from invoiceflow.schema.entities import shows
 from invoiceflow.schema.pages import PageInfo
 from invoiceflow.schema.relations import newest, relation
 
@@ -107,15 +108,8 @@ class UserType:
 
 
 @strawberry.type(name="InvoiceItem")
+@shows(InvoiceItemModel)
 class InvoiceItemType:
-    id: strawberry.ID
-    product_id: strawberry.ID | None
-    description: str
-    quantity: decimal.Decimal
-    unit_price: decimal.Decimal
-    tax_rate: decimal.Decimal
-    amount: decimal.Decimal
-
     @strawberry.field(metadata={"reads": ("tax_amount",)})
     def tax(self, root: strawberry.Parent[InvoiceItemModel]) -> decimal.Decimal:
         return root.tax_amount
@@ -149,29 +143,8 @@ class EmailDeliveryType:
 
 
 @strawberry.type(name="Invoice")
+@shows(InvoiceModel)
 class InvoiceType:
-    id: strawberry.ID
-    invoice_number: str
-    customer_id: strawberry.ID
-    subtotal: decimal.Decimal
-    tax: decimal.Decimal
-    total: decimal.Decimal
-    amount_paid: decimal.Decimal
-    balance_due: decimal.Decimal
-    amount_overpaid: decimal.Decimal = strawberry.field(
-        description="Received beyond the total (a Stripe payment over the balance due): kept."
-    )
-    currency: str
-    issue_date: dt.date
-    due_date: dt.date
-    notes: str | None
-    payment_link_url: str | None
-    estimate_id: strawberry.ID | None
-    sent_at: dt.datetime | None
-    paid_at: dt.datetime | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
     @strawberry.field(metadata={"reads": STATUS_COLUMNS})
     def status(self, root: strawberry.Parent[InvoiceModel]) -> InvoiceStatus:
         return InvoiceStatus(effective_status(root))
@@ -199,23 +172,8 @@ class InvoiceType:
 
 
 @strawberry.type(name="Customer")
+@shows(CustomerModel)
 class CustomerType:
-    id: strawberry.ID
-    company_name: str
-    contact_name: str | None
-    email: str | None
-    phone: str | None
-    address_line1: str | None
-    address_line2: str | None
-    city: str | None
-    state: str | None
-    postal_code: str | None
-    country: str | None
-    currency: str
-    notes: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
     total_invoiced: decimal.Decimal = relation("customer_total_invoiced", "id")
 
     invoices: list[InvoiceType] = newest(
@@ -287,14 +245,8 @@ class PaymentMethod(Enum):
 
 
 @strawberry.type(name="Payment")
+@shows(PaymentModel)
 class PaymentType:
-    id: strawberry.ID
-    invoice_id: strawberry.ID
-    amount: decimal.Decimal
-    paid_at: dt.date
-    reference: str | None
-    created_at: dt.datetime
-
     @strawberry.field
     def method(self, root: strawberry.Parent[PaymentModel]) -> PaymentMethod:
         return PaymentMethod(root.method)
