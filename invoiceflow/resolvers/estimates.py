@@ -279,7 +279,7 @@ async def convert_estimate(
         currency=estimate.currency,
         issue_date=invoices.today(),
         due_date=None,  # the team's payment terms
-        notes=estimate.notes,
+        as_sent={"notes": estimate.notes},
         estimate_id=estimate.id,
         totals=copied_totals(source),
     )

@@ -62,6 +62,7 @@ from invoiceflow.resolvers.validation import (
     not_null,
     parse,
     sent_fields,
+    stored_as_sent,
 )
 from invoiceflow.resolvers.written import remember
 
@@ -124,6 +125,11 @@ class InvoiceUpdate(Input):
     currency: Currency | None = Field(default=None, json_schema_extra=not_null())
     status: Literal["draft", "sent", "cancelled"] | None = None
 
+
+# The fields stored as sent; each of the others has its rule below (the lines are no column).
+RULED = ("customer_id", "issue_date", "due_date", "currency", "status")
+CREATED_AS_SENT = stored_as_sent(InvoiceCreate, Invoice, *RULED)
+UPDATED_AS_SENT = stored_as_sent(InvoiceUpdate, Invoice, *RULED)
 
 # An invoice as a lean row: its columns, and the model's balance_due.
 INVOICE_COLUMNS = (*columns_of(Invoice), Invoice.balance_due)
@@ -346,8 +352,8 @@ async def create_invoice(*, session: AsyncSession, principal: Principal, data: A
         currency=currency,
         issue_date=issue_date,
         due_date=payload.due_date,
-        notes=payload.notes,
         totals=priced.totals,
+        as_sent={name: getattr(payload, name) for name in CREATED_AS_SENT},
     )
     assert invoice.id is not None
     lines = await store_lines(
@@ -369,12 +375,13 @@ async def open_invoice(
     currency: str,
     issue_date: date,
     due_date: date | None,
-    notes: str | None,
     totals: DocumentTotals,
+    as_sent: dict[str, Any],
     estimate_id: int | None = None,
 ) -> Invoice:
     """A new numbered draft invoice (due after the team's payment terms unless ``due_date``
-    says otherwise) with ``totals`` (its lines' sums, known before it is written).
+    says otherwise) with ``totals`` (its lines' sums, known before it is written) and the
+    columns ``as_sent`` (``CREATED_AS_SENT``: notes, ...).
 
     Written with one ``INSERT ... RETURNING`` and answered as the read-only row a read gives
     (as ``find_invoice`` does): a change goes through a locked read."""
@@ -389,9 +396,9 @@ async def open_invoice(
         number=number,
         currency=currency,
         issue_date=issue_date,
-        notes=notes,
         totals=totals,
     )
+    values |= as_sent
     values |= {
         "invoice_number": format_number("INV", number),
         "due_date": due_date or days_after(issue_date, terms, "issue_date"),
@@ -425,7 +432,7 @@ async def update_invoice(
     if "customer_id" in changes:
         customer = await customer_for(session, principal, changes["customer_id"])
         invoice.customer_id = customer.id  # type: ignore[assignment]
-    for name in ("issue_date", "due_date", "notes", "currency"):
+    for name in ("issue_date", "due_date", "currency", *UPDATED_AS_SENT):
         if name in changes:
             setattr(invoice, name, changes[name])
     if "items" in changes or "currency" in changes:

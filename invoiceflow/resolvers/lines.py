@@ -123,8 +123,8 @@ def new_draft(
     number: int,
     currency: str,
     issue_date: date,
-    notes: str | None,
     totals: DocumentTotals,
+    notes: str | None = None,
 ) -> dict[str, Any]:
     """The columns a new document of the caller's team starts with: a draft with ``number``
     and the totals of its lines (the caller adds its kind's own columns)."""

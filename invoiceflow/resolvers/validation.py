@@ -343,6 +343,15 @@ def parse(model: type[M], data: Any) -> M:
         raise ValidationFailed(fields) from None
 
 
+def stored_as_sent(input_model: type[BaseModel], model: Any, *ruled: str) -> tuple[str, ...]:
+    """The fields of ``input_model`` that are stored as sent, each in ``model``'s column of
+    its name: every field that names a column and that no rule of its own writes
+    (``ruled``). A field added to both the input and the model is stored with no edit in
+    the resolver."""
+    columns = set(model.model_fields)
+    return tuple(name for name in input_model.model_fields if name in columns and name not in ruled)
+
+
 def sent_fields(model: BaseModel) -> dict[str, Any]:
     """The fields the caller actually sent (for partial updates), with their parsed values."""
     return {name: getattr(model, name) for name in model.model_fields_set}
