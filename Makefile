@@ -34,23 +34,25 @@ seed-demo: $(STAMP)
 
 # Two workers (this machine has two cores), each test file on one of them, so that a file's
 # seeded worlds are made once. Twice: with the fast paths, then without (invoiceflow/fast/).
-# Without them, every suite that goes through a request (every REST route and GraphQL field,
-# the fuzzers included); not the files that never reach a fast path: the command line and
-# the README's first run in subprocesses, migrations, the browser, the drawing of PDFs, the
-# turns of admission and SQLite's writer, the bench's parity, the house's imports.
+# Without them, on SQLite (the first run covers both databases), every suite that goes
+# through a request (every REST route and GraphQL field, the fuzzers included); not the
+# files that never reach a fast path: the command line and the README's first run in
+# subprocesses, migrations, the browser, the drawing of PDFs, the turns of admission and
+# SQLite's writer, the job queue's workers and webhook deliveries, the bench's parity, the
+# house's imports.
 PYTEST := $(BIN)/pytest -q -n 2 --dist loadfile
 NOT_THROUGH_FAST_PATHS := $(addprefix --ignore=tests/,test_first_run.py test_cli.py \
 	test_migrations.py test_pdf.py test_admission.py test_concurrency.py test_bench_parity.py \
-	test_house.py)
+	test_house.py test_webhooks.py)
 test: install  ## SQLite always; PostgreSQL at 127.0.0.1:5432 (a fresh database per run)
 	$(PYTEST)
-	INVOICEFLOW_FAST_PATHS=off $(PYTEST) $(NOT_THROUGH_FAST_PATHS)
+	INVOICEFLOW_FAST_PATHS=off INVOICEFLOW_TEST_BACKENDS=sqlite $(PYTEST) $(NOT_THROUGH_FAST_PATHS)
 
 # The schemathesis runs of `make test` (REST: every operation, stateful sequences with alice and
 # bob as peers, bob replaying team A's ids; GraphQL: every field), with many more examples.
 FUZZ_EXAMPLES ?= 200
 fuzz: install  ## a longer schemathesis run against REST and GraphQL (a few minutes)
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz_rest.py tests/test_fuzz_graphql.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/test_fuzz_rest.py tests/test_fuzz_rest_postgres.py tests/test_fuzz_graphql.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check invoiceflow tests migrations bench

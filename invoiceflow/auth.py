@@ -67,6 +67,7 @@ def _learn_user(digest: str, user_id: int) -> None:
 _BY_HASH = (
     select(
         col(ApiKey.id),
+        col(ApiKey.name),
         col(ApiKey.last_used_at),
         col(User.id),
         col(Membership.team_id),
@@ -89,7 +90,7 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Prin
     found = await lean_rows(session, _BY_HASH, {"digest": digest})  # the columns need no ORM
     if not found:
         raise Unauthenticated("This API key is unknown or has been revoked.")
-    key_id, last_used_at, user_id, team_id, role, is_owner = found[0]
+    key_id, key_name, last_used_at, user_id, team_id, role, is_owner = found[0]
     assert user_id is not None  # a primary key, from an inner join
     _learn_user(digest, user_id)
     return Principal(
@@ -98,6 +99,7 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Prin
         role=role,
         is_owner=is_owner,
         api_key_id=key_id,
+        api_key_name=key_name,
         key_last_used_at=last_used_at,
     )
 

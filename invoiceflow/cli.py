@@ -1,9 +1,10 @@
-"""The ``invoiceflow`` command: serve, migrate, create-api-key, seed-demo."""
+"""The ``invoiceflow`` command: serve, worker, migrate, create-api-key, seed-demo."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from pathlib import Path
 
 import click
@@ -55,6 +56,49 @@ def serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         access_log=False,
     )
+
+
+@main.command()
+@click.option(
+    "--concurrency",
+    default=4,
+    show_default=True,
+    type=click.IntRange(min=1, max=100),
+    help="Jobs at work at once.",
+)
+def worker(concurrency: int) -> None:
+    """Run background work alone (webhook deliveries, the sweep): as many as you like, on
+    PostgreSQL, beside `serve` with INVOICEFLOW_EMBEDDED_WORKER=false or not."""
+    from invoiceflow.services import Services
+    from invoiceflow.work import run_worker
+
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite"):
+        raise click.ClickException(
+            "On SQLite the work runs inside `invoiceflow serve` (one process); a worker of "
+            "its own needs PostgreSQL (INVOICEFLOW_DATABASE_URL)."
+        )
+    migrations.upgrade(settings.database_url)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
+
+    async def work() -> None:
+        services = Services.from_settings(settings)
+        running = asyncio.current_task()
+        assert running is not None
+        loop = asyncio.get_running_loop()
+        for stop in (signal.SIGINT, signal.SIGTERM):  # end the jobs at work, then stop
+            loop.add_signal_handler(stop, running.cancel)
+        try:
+            await run_worker(services, concurrency=concurrency)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            await services.jobs.close()
+            await services.db.dispose()
+
+    asyncio.run(work())
 
 
 @main.command("create-api-key")

@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from invoiceflow.core import jsontext
 from invoiceflow.core.errors import BadRequest, DomainError
 
 MAX_BODY = 1024 * 1024
@@ -24,7 +25,6 @@ MAX_BODY = 1024 * 1024
 MAX_JSON_DEPTH = 64
 NOT_JSON = "The request body is not valid JSON."
 TOO_DEEP = f"The request body nests deeper than {MAX_JSON_DEPTH} levels."
-JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 access_log = logging.getLogger("invoiceflow.access")
 # On every response; the GraphiQL page adds its own Content-Security-Policy.
@@ -163,17 +163,11 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)  # money is a JSON number in REST (API.md §2)
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
 def json_response(
     payload: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     return Response(
-        orjson.dumps(payload, default=_default, option=JSON_OPTIONS),
+        jsontext.dumps(payload),
         status_code=status,
         headers=headers,
         media_type="application/json",

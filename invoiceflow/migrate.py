@@ -14,7 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """For autogenerate: PostgreSQL's trigram search indexes live only in migrations."""
+    """For autogenerate: PostgreSQL's trigram search indexes live only in migrations, and the
+    job queue's tables are Procrastinate's (0012), not our models'."""
+    if type_ == "table" and reflected and (name or "").startswith("procrastinate_"):
+        return False
     return not (type_ == "index" and reflected and (name or "").endswith("_trgm"))
 
 

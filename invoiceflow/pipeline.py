@@ -15,6 +15,8 @@ from invoiceflow import idempotency
 from invoiceflow.context import Context, authenticate_request, request_context
 from invoiceflow.core.principal import Principal
 from invoiceflow.fast import reads
+from invoiceflow.resolvers import events
+from invoiceflow.rest_compat.event_objects import write_events
 from invoiceflow.services import Services
 
 # What a request does in its transaction, and how its API writes an error.
@@ -62,6 +64,7 @@ async def _run(
     keyed: idempotency.Keyed | None = None,
 ) -> Response:
     began = stored = False
+    made = 0
     try:
         async with request_context(
             services,
@@ -77,13 +80,18 @@ async def _run(
                 began = True
             with reads.scope():  # what the work says it reads ends with it (fast/reads.py)
                 response = await work(ctx)
+                if write and not ctx.rollback_only:
+                    await write_events(ctx)  # the transaction's last statements
+                    made = events.deliveries_made(ctx.session)
             if claim is not None and not ctx.rollback_only and idempotency.storable(response):
                 await idempotency.store(ctx.session, claim, response)
                 stored = True
     except BaseException as exc:
         if isinstance(exc, asyncio.CancelledError):
             raise
-        response, stored = render_error(exc), False  # nothing of the work committed
+        response, stored, made = render_error(exc), False, 0  # nothing of the work committed
     if began and not stored and principal is not None and keyed is not None:
         await idempotency.store_alone(services.db, principal, keyed, response)
+    if made:
+        await services.jobs.kick()  # committed: send them now (the sweep would, later)
     return response

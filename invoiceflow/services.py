@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 from invoiceflow.admission import Admission
 from invoiceflow.core.effects import Effects
 from invoiceflow.db import Database
+from invoiceflow.jobs import Jobs
 from invoiceflow.mailer import SmtpMailer
 from invoiceflow.ratelimit import RateLimiter
 from invoiceflow.settings import Settings
@@ -36,15 +37,18 @@ class Services:
     limiter: RateLimiter
     effects: Effects = field(init=False)
     admission: Admission = field(init=False)
+    jobs: Jobs = field(init=False)
 
     def __post_init__(self) -> None:
         settings = self.settings
+        self.jobs = Jobs(settings.database_url)
         self.admission = Admission(settings.concurrent_requests, settings.db_timeout)
         self.effects = Effects(
             mailer=SmtpMailer(settings.smtp_url, settings.mail_from),
             payments=StripeGateway(settings.stripe_api_key, settings.stripe_api_base),
             journal=DatabaseJournal(self.db),
             public_url=settings.public_url.rstrip("/"),
+            webhooks_may_be_private=settings.webhook_allow_private,
         )
 
     @classmethod

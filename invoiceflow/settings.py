@@ -47,6 +47,25 @@ class Settings(BaseSettings):
     # The fast paths (invoiceflow/fast/README.md): "off" runs graphql-core's own execution and
     # plain SQLAlchemy reads, answering the same. Read once per process, at start.
     fast_paths: Literal["on", "off"] = "on"
+    # Background work (invoiceflow/jobs.py): `serve` runs a worker of its own unless false
+    # (then `invoiceflow worker` processes do the work).
+    embedded_worker: bool = True
+    # Seconds after which a worker that stopped beating counts as dead, and its jobs are run
+    # again (API-events.md §5: at most 5 minutes).
+    job_stalled_seconds: float = Field(default=60.0, gt=0, le=300)
+    # How often an idle worker looks for jobs that came due (new ones wake it at once).
+    job_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Webhooks (API-events.md §3, §4): the waits between attempts at a delivery, in seconds;
+    # and whether endpoints may be http:// or on private addresses (tests, private networks).
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
+    webhook_allow_private: bool = False
+    webhook_timeout: float = Field(default=10.0, gt=0, le=60)
+    # Events are kept this many days at least (API-events.md §2: never fewer than 30).
+    event_retention_days: int = Field(default=90, ge=30)
+
+    @property
+    def retry_schedule(self) -> tuple[float, ...]:
+        return tuple(float(step) for step in self.webhook_retry_schedule.split(",") if step)
 
 
 @lru_cache(maxsize=1)

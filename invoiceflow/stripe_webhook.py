@@ -25,9 +25,10 @@ from invoiceflow.core.errors import BadRequest
 from invoiceflow.failures import as_domain_error
 from invoiceflow.http import json_response, parse_json, read_body
 from invoiceflow.models import StripeEvent
-from invoiceflow.resolvers import payments
+from invoiceflow.resolvers import events, payments
 from invoiceflow.resolvers.validation import id_from_text
 from invoiceflow.rest_compat.dispatch import error_response
+from invoiceflow.rest_compat.event_objects import write_team_events
 from invoiceflow.services import Services
 
 log = logging.getLogger("invoiceflow.stripe")
@@ -172,5 +173,8 @@ class StripeWebhook:
             handler = HANDLERS.get(event["type"])
             if handler is not None:
                 await handler(session, event)
+            await write_team_events(session, events.STRIPE, self.services.effects)
             await session.commit()
+        if events.deliveries_made(session):
+            await self.services.jobs.kick()
         return False

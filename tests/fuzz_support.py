@@ -46,19 +46,23 @@ class World:
     alice: str
     bob: str
     # Resource ("invoices", "customers", ...) -> the id of team A's object.
-    ids: dict[str, int]
+    ids: dict[str, int | str]
     # An id that exists in no team, for "answers exactly like a missing id".
     missing: int
     wfc: Path
 
     def services(self) -> Services:
-        return Services.from_settings(Settings(database_url=self.url, rate_limit=RATE_LIMIT))
+        # Webhook endpoints on any address: the fuzzers' URLs name hosts no DNS knows.
+        settings = Settings(
+            database_url=self.url, rate_limit=RATE_LIMIT, webhook_allow_private=True
+        )
+        return Services.from_settings(settings)
 
     def app(self) -> Starlette:
         return create_app(services=self.services())
 
 
-async def _seed_team_a(alice: Api) -> dict[str, int]:
+async def _seed_team_a(alice: Api) -> dict[str, int | str]:
     customer = await alice.create_customer(
         company_name=f"Acme {SECRET}", email="billing@acme.example", notes=SECRET
     )
@@ -73,7 +77,12 @@ async def _seed_team_a(alice: Api) -> dict[str, int]:
     lines = [{"description": f"Design {SECRET}", "quantity": 2, "unit_price": 100}]
     body = {"customer_id": customer["id"], "issue_date": "2025-01-15", "items": lines}
     estimate = data(await alice.post("/estimates", {**body, "notes": SECRET}), 201)
+    hook = {"url": "https://hooks.example.com/in", "events": ["*"]}
+    endpoint = data(await alice.post("/webhook-endpoints", hook), 201)
+    (event, *_rest) = data(await alice.get("/events"))
     return {
+        "events": event["id"],
+        "webhook-endpoints": endpoint["id"],
         "customers": customer["id"],
         "invoices": invoice["id"],
         "products": product["id"],

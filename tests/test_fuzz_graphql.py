@@ -129,7 +129,7 @@ def bob_graphql_schema(world: World) -> schemathesis.BaseSchema:
 
 @pytest.fixture(autouse=True)
 def _pytest_node_id(request: pytest.FixtureRequest) -> None:
-    """See tests/test_fuzz_rest.py: schemathesis' `from_fixture` needs `node._nodeid`."""
+    """See tests/fuzz_rest_cases.py: schemathesis' `from_fixture` needs `node._nodeid`."""
     if not hasattr(request.node, "_nodeid"):
         request.node._nodeid = request.node.nodeid
 

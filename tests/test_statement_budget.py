@@ -80,11 +80,15 @@ async def test_a_document_is_priced_before_its_number_and_answered_as_written(
     heads = [s.lstrip().split(None, 1)[0].upper() for s in statements.sql]
     numbered = heads.index("UPDATE")  # the team row: its lock is held until commit
     # Under the lock only the document and its lines (all in one statement, on both
-    # databases) are written: nothing read back, nothing deleted or updated afterwards.
+    # databases) are written, then its event: nothing read back, nothing deleted or
+    # updated afterwards but the team's event sequence.
     after = [s.lstrip() for s in statements.sql[numbered + 1 :]]
-    assert len(after) == 2, statements.sql
+    assert len(after) == 5, statements.sql
     assert after[0].startswith(f"INSERT INTO {table} "), statements.sql
     assert after[1].startswith(f"INSERT INTO {table[:-1]}_items "), statements.sql
+    assert after[2].startswith("UPDATE teams SET event_seq="), statements.sql
+    assert after[3].startswith("INSERT INTO events "), statements.sql
+    assert after[4].startswith("SELECT webhook_endpoints.id"), statements.sql  # to deliver
     created = response.json()["data"]
     fetched = (await alice.get(f"{path}/{created['id']}")).json()["data"]
     assert created == fetched  # the remembered lines, customer (and payments) as stored

@@ -389,3 +389,23 @@ async def test_a_payment_for_a_deleted_invoice_is_kept_as_overpaid(services: Ser
             assert invoice is not None
             assert (invoice.amount_paid, invoice.amount_overpaid) == (0, 500)
         assert await count(s.app.services, Payment) == 1
+
+
+async def test_a_stripe_payment_is_an_event_of_stripe_written_once(services: Services) -> None:
+    async with shop(services) as s:
+        payload = s.completed("evt_evented", 600000)
+        for _ in range(3):  # redelivered by Stripe: one payment, one set of events
+            assert (await s.deliver(payload)).status_code == 200
+        feed = data(await s.alice.get("/events?type=invoice.paid&type=payment.created"))
+        assert [e["type"] for e in feed] == ["payment.created", "invoice.paid"]
+        for event in feed:
+            assert event["actor"] == {
+                "type": "stripe",
+                "id": None,
+                "name": "Stripe",
+                "user_id": None,
+            }
+        paid = feed[1]
+        assert paid["data"]["object"] == await s.stored()
+        assert paid["data"]["previous_attributes"]["status"] == "sent"
+        assert paid["data"]["previous_attributes"]["amount_paid"] == 0.0

@@ -30,7 +30,9 @@ KINDS = {
     "customers": "customer",
     "products": "product",
     "estimates": "estimate",
+    "webhook-endpoints": "webhook_endpoint",
 }
+PUBLIC_HOOK = "https://93.184.215.14/hooks"  # a public address: no DNS asked
 ITEMS = [{"description": "Audit", "quantity": 1, "unit_price": 10}]
 
 LISTS_QUERY = """
@@ -88,6 +90,8 @@ def _body(route: Route, team_a: dict[str, int]) -> dict[str, Any] | None:
         "/estimates": {**dated, "expiry_date": "2025-02-15"},
         "/estimates/*": {"notes": "changed"},
         "/teams/current": {"name": "Renamed"},
+        "/webhook-endpoints": {"url": PUBLIC_HOOK, "events": ["invoice.*"]},
+        "/webhook-endpoints/*": {"description": "changed"},
     }
     return bodies.get(path, {})
 
@@ -111,9 +115,12 @@ async def _objects(api: Api, label: str) -> dict[str, int]:
     invoice = await api.create_invoice(customer["id"])
     product = await api.post("/products", {"name": f"{label} Widget", "stock_quantity": 10})
     estimate = await api.post("/estimates", {"customer_id": customer["id"], "items": ITEMS})
+    hook = await api.post("/webhook-endpoints", {"url": PUBLIC_HOOK, "events": ["*"]})
     assert product.status_code == 201, product.text
     assert estimate.status_code == 201, estimate.text
+    assert hook.status_code == 201, hook.text
     return {
+        "webhook_endpoint": hook.json()["data"]["id"],
         "customer": customer["id"],
         "invoice": invoice["id"],
         "product": product.json()["data"]["id"],

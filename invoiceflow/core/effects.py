@@ -71,3 +71,5 @@ class Effects:
     payments: PaymentGateway
     journal: Journal
     public_url: str = "http://127.0.0.1:8000"
+    # Webhook endpoints may be http:// and on private addresses (tests, private networks).
+    webhooks_may_be_private: bool = False

@@ -17,6 +17,7 @@ class Principal:
     role: str
     is_owner: bool
     api_key_id: int | None = None
+    api_key_name: str | None = None
     key_last_used_at: datetime | None = None
 
     @property

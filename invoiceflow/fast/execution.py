@@ -278,7 +278,9 @@ class LeanExecutionContext(DocumentExecution):
         # that wraps resolvers) must see every field.
         manager = self.middleware_manager
         self._leaves_alone = manager is None or not manager.middlewares
-        if isinstance(self.context_value, Context):
+        # A query reads what it selects; a mutation whole rows (the events it records show
+        # them whole: resolvers/events.py).
+        if isinstance(self.context_value, Context) and self.operation.operation.value == "query":
             reads.declare(reads.Reads(self._columns_by_loader()))
 
     # An operation node comes from the parser's cache: the same query text, the same node.

@@ -16,6 +16,12 @@ SQLModel.metadata.naming_convention = {
 from invoiceflow.models.customer import Customer  # noqa: E402
 from invoiceflow.models.delivery import EmailDelivery, StripeEvent  # noqa: E402
 from invoiceflow.models.estimate import Estimate, EstimateItem  # noqa: E402
+from invoiceflow.models.event import (  # noqa: E402
+    Event,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from invoiceflow.models.idempotency import IdempotencyKey  # noqa: E402
 from invoiceflow.models.invoice import Invoice, InvoiceItem, LineItemBase  # noqa: E402
 from invoiceflow.models.payment import Payment  # noqa: E402
@@ -30,6 +36,7 @@ __all__ = [
     "EmailDelivery",
     "Estimate",
     "EstimateItem",
+    "Event",
     "IdempotencyKey",
     "Invoice",
     "InvoiceItem",
@@ -41,5 +48,8 @@ __all__ = [
     "StripeEvent",
     "Team",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "metadata",
 ]

@@ -40,7 +40,8 @@ def shown(model: Any) -> tuple[Shown, ...]:
     placed: dict[str, list[Shown]] = {}
     for name, attribute in computed.items():
         placed.setdefault(after.get(name, ""), []).append(attribute)
-    found: list[Shown] = [Shown("id", int)]
+    # an id is never null once written (``int | None`` only until the INSERT)
+    found: list[Shown] = [Shown("id", str if model.model_fields["id"].annotation is str else int)]
     for name, field in model.model_fields.items():
         if name == "id" or name in private:
             continue

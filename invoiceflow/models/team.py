@@ -23,12 +23,13 @@ class Team(SQLModel, table=True):
     # creating transaction, so numbers have no gaps and no duplicates (see resolvers.numbering).
     invoice_seq: int = Field(default=0)
     estimate_seq: int = Field(default=0)
-    # The team's invoices and estimates not deleted: raised with the number, lowered by a
-    # delete, in the writing transaction; an unfiltered list's total reads them instead of
-    # counting rows.
-    # The team's live (not deleted) documents, kept by the database's triggers (0010).
+    # The team's live (not deleted) documents, kept by the database's triggers (0010): an
+    # unfiltered list's total reads them instead of counting rows.
     live_invoices: int = Field(default=0)
     live_estimates: int = Field(default=0)
+    # The sequence of the team's last event (resolvers/events.py): taken as a writing
+    # transaction's last statement, so events are numbered in commit order.
+    event_seq: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

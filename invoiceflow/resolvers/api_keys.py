@@ -15,6 +15,7 @@ from invoiceflow.core.errors import NotFound, ValidationFailed
 from invoiceflow.core.principal import ROLES, Principal
 from invoiceflow.models import ApiKey, Membership, Team, User
 from invoiceflow.models.types import utcnow
+from invoiceflow.resolvers import events
 from invoiceflow.resolvers.validation import Input, parse
 
 KEY_PREFIX = "ifk_"
@@ -45,7 +46,9 @@ async def create_api_key(
 ) -> tuple[ApiKey, str]:
     """A key for the caller; the plain key is returned here and never again."""
     name = parse(NewKeyInput, data).name
-    return await _issue(session, user_id=principal.user_id, name=name)
+    key, plain = await _issue(session, user_id=principal.user_id, name=name)
+    events.record(session, "api_key.created", key)
+    return key, plain
 
 
 async def list_api_keys(*, session: AsyncSession, principal: Principal) -> list[ApiKey]:
@@ -62,7 +65,8 @@ async def revoke_api_key(*, session: AsyncSession, principal: Principal, key_id:
         raise NotFound("API key not found.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-    await session.flush()
+        await session.flush()
+        events.record(session, "api_key.revoked", key)
     return key
 
 

@@ -30,7 +30,7 @@ from invoiceflow.models.sql import (
     record_type,
 )
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers import written
+from invoiceflow.resolvers import events, written
 from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
 from invoiceflow.resolvers.validation import (
     NOT_BLANK,
@@ -148,6 +148,7 @@ async def create_customer(*, session: AsyncSession, principal: Principal, data: 
     customer = Customer(team_id=principal.team_id, **fields)
     session.add(customer)
     await session.flush()
+    events.record(session, "customer.created", customer)
     return customer
 
 
@@ -160,6 +161,7 @@ async def update_customer(
         session=session, principal=principal, customer_id=customer_id, for_update=True
     )
     changes = sent_fields(parse(CustomerUpdate, data))
+    before = events.snapshot(customer)
     if "company_name" in changes and changes["company_name"] is None:
         raise ValidationFailed.on("company_name", "The company_name field is required.")
     if changes.get("currency", "") is None:
@@ -168,6 +170,7 @@ async def update_customer(
         setattr(customer, name, value)
     customer.updated_at = utcnow()
     await session.flush()
+    events.record(session, "customer.updated", customer, before=before)
     return customer
 
 
@@ -193,6 +196,7 @@ async def delete_customer(
         raise InvalidState(f"This customer has {unpaid} unpaid invoice(s) and cannot be deleted.")
     customer.deleted_at = utcnow()
     await session.flush()
+    events.record(session, "customer.deleted", customer)
     return customer
 
 

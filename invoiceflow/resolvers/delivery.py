@@ -19,7 +19,7 @@ from invoiceflow.core.principal import Principal, require_writer
 from invoiceflow.models import Customer, EmailDelivery, Invoice, Team
 from invoiceflow.models.sql import grouped_by, in_team, is_postgres, newest_of_each, one_of_bound
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers import documents, invoices
+from invoiceflow.resolvers import documents, events, invoices
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +46,12 @@ async def send_invoice_email(
     if invoice.status == "cancelled":
         raise InvalidState("A cancelled invoice cannot be sent.")
     team, customer, recipient = await _parties(session, principal, invoice)
+    before = events.snapshot(invoice)
     _mark_sent(invoice)
     document = await documents.render_invoice(session, principal, invoice)
     mail = _invoice_mail(team, customer, invoice, recipient, document)
     await _deliver(session, effects, invoice, mail, kind="invoice")
+    _record(session, invoice, before, "invoice.emailed")
     return Delivered(invoice=invoice, recipient=recipient)
 
 
@@ -89,11 +91,13 @@ async def send_payment_link(
             cancel_url=f"{effects.public_url}/payments/cancelled?invoice={invoice.invoice_number}",
         )
     )
+    before = events.snapshot(invoice)
     invoice.payment_link_url = url
     _mark_sent(invoice)
     document = await documents.render_invoice(session, principal, invoice)
     mail = _invoice_mail(team, customer, invoice, recipient, document)
     await _deliver(session, effects, invoice, mail, kind="payment_link")
+    _record(session, invoice, before, "invoice.payment_link_created")
     return PaymentLink(invoice=invoice, url=url, recipient=recipient)
 
 
@@ -106,6 +110,13 @@ async def _parties(
     if not customer.email:
         raise ValidationFailed.on("email", "The customer has no email address to send to.")
     return team, customer, customer.email
+
+
+def _record(session: AsyncSession, invoice: Invoice, before: dict[str, Any], type_: str) -> None:
+    """``type_``, and the move to sent when the invoice was a draft."""
+    if before["status"] == "draft":
+        events.record(session, "invoice.sent", invoice, before=before)
+    events.record(session, type_, invoice, before=before)
 
 
 def _mark_sent(invoice: Invoice) -> None:

@@ -19,7 +19,7 @@ from invoiceflow.fast import reads
 from invoiceflow.models import Customer, Estimate, EstimateItem, Invoice, InvoiceItem
 from invoiceflow.models.sql import columns_of, inserted, live_in_team
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers import invoices, written
+from invoiceflow.resolvers import events, invoices, written
 from invoiceflow.resolvers.lines import (
     MAX_LINES,
     LineItemInput,
@@ -203,6 +203,7 @@ async def create_estimate(*, session: AsyncSession, principal: Principal, data: 
     )
     remember(session, written.CUSTOMER, customer.id, customer)
     remember(session, written.ESTIMATE_ITEMS, estimate.id, lines)
+    events.record(session, "estimate.created", estimate)
     return estimate  # a row with the model's attribute names
 
 
@@ -217,6 +218,7 @@ async def update_estimate(
     if estimate.status == "converted":
         raise InvalidState("A converted estimate cannot be changed.")
     changes = sent_fields(parse(EstimateUpdate, data))
+    before = events.snapshot(estimate)
     for name in ("customer_id", "issue_date", "items", "currency", "status"):
         if name in changes and changes[name] is None:
             raise ValidationFailed.on(name, f"The {name} field cannot be null.")
@@ -236,6 +238,9 @@ async def update_estimate(
         await _replace_items(session, principal, estimate, changes.get("items"))
     estimate.updated_at = utcnow()
     await session.flush()
+    moved = estimate.status != before["status"]
+    type_ = STATUS_EVENTS.get(estimate.status) if moved else None
+    events.record(session, type_ or "estimate.updated", estimate, before=before)
     return estimate
 
 
@@ -249,6 +254,7 @@ async def delete_estimate(
     )
     estimate.deleted_at = utcnow()
     await session.flush()
+    events.record(session, "estimate.deleted", estimate)
     return estimate
 
 
@@ -269,6 +275,7 @@ async def convert_estimate(
     if estimate.status == "rejected":
         raise InvalidState("A rejected estimate cannot be converted to an invoice.")
     assert estimate.id is not None
+    before = events.snapshot(estimate)
     customer = await session.get(Customer, estimate.customer_id)
     assert customer is not None
     (source,) = await items_by_estimate_ids(session=session, principal=principal, ids=[estimate.id])
@@ -290,7 +297,17 @@ async def convert_estimate(
     estimate.converted_at = utcnow()
     estimate.updated_at = utcnow()
     await session.flush()
+    events.record(session, "invoice.created", invoice)
+    events.record(session, "estimate.converted", estimate, before=before)
     return invoice
+
+
+# The event of a move to each status (an update that moves none is estimate.updated).
+STATUS_EVENTS = {
+    "sent": "estimate.sent",
+    "approved": "estimate.approved",
+    "rejected": "estimate.rejected",
+}
 
 
 async def _replace_items(

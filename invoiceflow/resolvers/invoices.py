@@ -29,7 +29,7 @@ from invoiceflow.models.sql import (
     pick_columns,
 )
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers import customers, written
+from invoiceflow.resolvers import customers, events, written
 from invoiceflow.resolvers.lines import (
     MAX_LINES,
     LineItemInput,
@@ -364,6 +364,7 @@ async def create_invoice(*, session: AsyncSession, principal: Principal, data: A
     remember(session, written.CUSTOMER, customer.id, customer)
     remember(session, written.INVOICE_ITEMS, invoice.id, lines)
     remember(session, written.INVOICE_PAYMENTS, invoice.id, [])
+    events.record(session, "invoice.created", invoice)
     return invoice
 
 
@@ -419,6 +420,7 @@ async def update_invoice(
     )
     _ensure_editable(invoice)
     changes = sent_fields(parse(InvoiceUpdate, data))
+    before = events.snapshot(invoice)
     errors: dict[str, list[str]] = {}
     for name in ("customer_id", "issue_date", "due_date", "items", "currency"):
         if name in changes and changes[name] is None:
@@ -446,6 +448,7 @@ async def update_invoice(
         _transition(invoice, changes["status"])
     invoice.updated_at = utcnow()
     await session.flush()
+    record_change(session, invoice, before)
     return invoice
 
 
@@ -457,9 +460,11 @@ async def cancel_invoice(
         session=session, principal=principal, invoice_id=invoice_id, for_update=True
     )
     _ensure_editable(invoice)
+    before = events.snapshot(invoice)
     _transition(invoice, "cancelled")
     invoice.updated_at = utcnow()
     await session.flush()
+    record_change(session, invoice, before)
     return invoice
 
 
@@ -475,7 +480,25 @@ async def delete_invoice(
         raise InvalidState("A paid invoice cannot be deleted.")
     invoice.deleted_at = utcnow()
     await session.flush()
+    events.record(session, "invoice.deleted", invoice)
     return invoice
+
+
+# The event of a move to each status (an update that moves none is invoice.updated).
+STATUS_EVENTS = {
+    "sent": "invoice.sent",
+    "partial": "invoice.partially_paid",
+    "paid": "invoice.paid",
+    "cancelled": "invoice.cancelled",
+}
+
+
+def record_change(session: AsyncSession, invoice: Invoice, before: dict[str, Any]) -> None:
+    """Record the change of ``invoice`` since its ``before`` snapshot: as the move of its
+    status when it moved, else as an update."""
+    moved = invoice.status != before.get("status")
+    type_ = STATUS_EVENTS.get(invoice.status) if moved else None
+    events.record(session, type_ or "invoice.updated", invoice, before=before)
 
 
 def _ensure_editable(invoice: Invoice) -> None:

@@ -28,7 +28,7 @@ from invoiceflow.models.sql import (
     one_of_bound,
 )
 from invoiceflow.models.types import utcnow
-from invoiceflow.resolvers import invoices
+from invoiceflow.resolvers import events, invoices
 from invoiceflow.resolvers.validation import Amount, Input, IsoDate, parse
 
 log = logging.getLogger("invoiceflow.payments")
@@ -103,6 +103,7 @@ async def _receive(
     """A payment of ``received``, of which the invoice takes what it is owed (all of it
     unless it is draft or cancelled) and keeps the rest as ``amount_overpaid``."""
     assert invoice.id is not None
+    before = events.snapshot(invoice)
     payment = Payment(
         team_id=invoice.team_id,
         invoice_id=invoice.id,
@@ -126,6 +127,8 @@ async def _receive(
             invoice.status = "partial"
     invoice.updated_at = utcnow()
     await session.flush()
+    events.record(session, "payment.created", payment)
+    invoices.record_change(session, invoice, before)
     return payment
 
 

@@ -23,6 +23,7 @@ from invoiceflow.models.sql import (
     one_of_bound,
 )
 from invoiceflow.models.types import utcnow
+from invoiceflow.resolvers import events
 from invoiceflow.resolvers.pagination import Page, like_pattern, matches_search, paginate
 from invoiceflow.resolvers.validation import (
     MAX_INT,
@@ -172,6 +173,7 @@ async def create_product(*, session: AsyncSession, principal: Principal, data: A
         await session.flush()
     # Read back the stored values (prices at their 4 places), so the answer is what a read shows.
     await session.refresh(product)
+    events.record(session, "product.created", product)
     return product
 
 
@@ -182,6 +184,7 @@ async def update_product(
     require_writer(principal)
     product = await get_product(session=session, principal=principal, product_id=product_id)
     changes = sent_fields(parse(ProductUpdate, data))
+    before = events.snapshot(product)
     for name in ("name", "price", "active"):
         if name in changes and changes[name] is None:
             raise ValidationFailed.on(name, f"The {name} field cannot be null.")
@@ -190,6 +193,7 @@ async def update_product(
     product.updated_at = utcnow()
     await session.flush()
     await session.refresh(product)  # the stored values, as for create
+    events.record(session, "product.updated", product, before=before)
     return product
 
 
@@ -201,6 +205,7 @@ async def delete_product(
     product = await get_product(session=session, principal=principal, product_id=product_id)
     product.deleted_at = utcnow()
     await session.flush()
+    events.record(session, "product.deleted", product)
     return product
 
 
@@ -244,6 +249,8 @@ async def adjust_stock(
     assert product is not None
     session.add(_movement(principal, product, payload.adjustment, payload.reason, after))
     await session.flush()
+    before = events.snapshot(product) | {"stock_quantity": after - payload.adjustment}
+    events.record(session, "product.stock_adjusted", product, before=before)
     return product
 
 

@@ -14,6 +14,7 @@ from invoiceflow.core.errors import NotFound, ValidationFailed
 from invoiceflow.core.principal import Principal, require_admin
 from invoiceflow.models import Membership, Team, User
 from invoiceflow.models.types import utcnow
+from invoiceflow.resolvers import events
 from invoiceflow.resolvers.validation import NOT_BLANK, Input, Int, not_null, parse, sent_fields
 
 
@@ -113,9 +114,11 @@ async def update_team_settings(
     if errors:
         raise ValidationFailed(errors)
     view = await current_team(session=session, principal=principal)
+    before = events.snapshot(view.team)
     for name, value in changes.items():
         setattr(view.team, name, value or None if name == "stripe_account_id" else value)
     view.team.updated_at = utcnow()
+    events.record(session, "team.updated", view.team, before=before)
     return view
 
 

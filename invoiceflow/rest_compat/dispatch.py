@@ -20,6 +20,7 @@ from invoiceflow.failures import as_domain_error
 from invoiceflow.fast import reads
 from invoiceflow.http import MethodNotAllowed, json_response, parse_json, read_body, require_json
 from invoiceflow.ratelimit import rate_headers
+from invoiceflow.resolvers.events import EventPage
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.rest_compat import openapi
 from invoiceflow.rest_compat.table import Body, RequestData, Route
@@ -127,7 +128,10 @@ def _renderer(request: Request) -> pipeline.RenderError:
 
 async def respond(request: Request, route: Route, ctx: Context, data: RequestData) -> Response:
     """Run one route in the request's transaction and answer with its response."""
-    reads.declare(route.reads)  # what its shape reads of the rows (fast/reads.py)
+    if route.method == "GET":
+        # what its shape reads of the rows (fast/reads.py); a write reads whole rows, as
+        # the events it records show them
+        reads.declare(route.reads)
     if route.media_type is not None:
         document = await call(route, ctx, data)
         headers = rate_headers(request)
@@ -149,8 +153,10 @@ async def run(route: Route, ctx: Context, data: RequestData) -> dict[str, Any]:
     payload: dict[str, Any] = {"success": True}
     if route.shape is not None:
         # A list route's shape takes the whole list, so relations load once per page.
-        items = result.items if isinstance(result, Page) else result
+        items = result.items if isinstance(result, Page | EventPage) else result
         payload["data"] = await route.shape(ctx, items)
+    if isinstance(result, EventPage):
+        payload["meta"] = {"has_more": result.has_more, "next_after": result.next_after}
     if isinstance(result, Page):
         payload["meta"] = {
             "current_page": result.page,

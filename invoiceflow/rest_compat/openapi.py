@@ -16,7 +16,7 @@ from invoiceflow import __version__, http
 from invoiceflow.core import errors as domain_errors
 from invoiceflow.resolvers.validation import MAX_INT, NO_NUL, InputJsonSchema
 from invoiceflow.rest_compat.shapes.fields import Answer
-from invoiceflow.rest_compat.table import Body, PathId, Query, Route
+from invoiceflow.rest_compat.table import Body, PathId, PathText, Query, QueryList, Route
 
 REF = "#/components/schemas/{model}"
 ALWAYS = (401, 429, 500, 503)
@@ -47,7 +47,9 @@ def _shape_schema(route: Route, schemas: dict[str, Any]) -> dict[str, Any] | Non
     if route.shape is None:
         return None
     if isinstance(route.shape, Answer):  # a shape's list of keys
-        many, model = route.many, route.shape.shape.typed
+        returned = get_type_hints(route.shape.build).get("return")
+        many = route.many or route.feed or get_origin(returned) is list
+        model = route.shape.shape.typed
     else:  # a TypedDict, or a list of them, as the function's return annotation
         returned = get_type_hints(route.shape)["return"]
         many = get_origin(returned) is list
@@ -80,6 +82,15 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
                 }
             )
+        elif isinstance(arg, PathText):
+            params.append(
+                {
+                    "name": arg.name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "maxLength": arg.max_length, "pattern": NO_NUL},
+                }
+            )
         elif isinstance(arg, Query):
             schema: dict[str, Any] = {"type": _QUERY_TYPES[arg.type]}
             if arg.type is str and not arg.enum:
@@ -92,6 +103,8 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
                 schema["minimum"] = arg.minimum
                 if arg.clamp is None:  # a clamped one takes any integer above its minimum
                     schema["maximum"] = arg.maximum
+            if isinstance(arg, QueryList):  # ?type=a&type=b
+                schema = {"type": "array", "items": schema}
             params.append(
                 {
                     "name": arg.name,
@@ -117,8 +130,9 @@ def _success(route: Route, data: dict[str, Any] | None) -> dict[str, Any]:
     if data is not None:
         properties["data"] = data
         required.append("data")
-    if route.many:
-        properties["meta"] = {"$ref": REF.format(model="PageMeta")}
+    if route.many or route.feed:
+        meta = "FeedMeta" if route.feed else "PageMeta"
+        properties["meta"] = {"$ref": REF.format(model=meta)}
         required.append("meta")
     return {
         "description": route.summary,
@@ -158,6 +172,15 @@ def build(routes: Sequence[Route]) -> dict[str, Any]:
             "properties": {
                 name: {"type": "integer"}
                 for name in ("current_page", "per_page", "total", "last_page")
+            },
+        },
+        "FeedMeta": {
+            "type": "object",
+            "required": ["has_more", "next_after"],
+            "properties": {
+                "has_more": {"type": "boolean"},
+                # the sequence to ask after next (the one asked after, on an empty page)
+                "next_after": {"type": ["integer", "null"]},
             },
         },
     }

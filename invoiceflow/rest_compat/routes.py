@@ -13,10 +13,12 @@ from invoiceflow.resolvers import (
     delivery,
     documents,
     estimates,
+    events,
     invoices,
     payments,
     products,
     teams,
+    webhooks,
 )
 from invoiceflow.resolvers.customers import CustomerCreate, CustomerUpdate
 from invoiceflow.resolvers.estimates import EstimateCreate, EstimateUpdate
@@ -25,11 +27,14 @@ from invoiceflow.resolvers.pagination import MAX_SEARCH
 from invoiceflow.resolvers.payments import PaymentInput
 from invoiceflow.resolvers.products import ProductCreate, ProductUpdate, StockAdjustment
 from invoiceflow.resolvers.teams import SwitchInput, TeamSettingsInput
+from invoiceflow.resolvers.webhooks import EndpointCreate, EndpointUpdate, RedeliverInput
 from invoiceflow.rest_compat import shapes
 from invoiceflow.rest_compat.table import (
     Body,
     PathId,
+    PathText,
     Query,
+    QueryList,
     Route,
     UsesEffects,
     paging,
@@ -39,6 +44,7 @@ INVOICE = "/invoices/{id}"
 CUSTOMER = "/customers/{id}"
 PRODUCT = "/products/{id}"
 ESTIMATE = "/estimates/{id}"
+ENDPOINT = "/webhook-endpoints/{id}"
 
 READ_ONE = (404,)
 CREATE = (400, 403, 422)
@@ -55,6 +61,35 @@ def updates(path: str, resolver: Any, summary: str, **row: Any) -> tuple[Route, 
     return (
         Route("PUT", path, resolver, summary, **row),
         Route("PATCH", path, resolver, summary, **row),
+    )
+
+
+def feed(**args: Any) -> dict[str, Any]:
+    """A feed's arguments: after a sequence, pages of up to 100 (50 unless said)."""
+    return {
+        **args,
+        "after": Query("after", int, "Only events after this sequence (next_after).", minimum=0),
+        "per_page": Query(
+            "per_page",
+            int,
+            "Results per page (default 50; more than 100 reads as 100).",
+            minimum=1,
+            clamp=events.MAX_PER_PAGE,
+        ),
+    }
+
+
+def object_events(path: str, object_type: str, tag: str) -> Route:
+    return Route(
+        "GET",
+        f"{path}/events",
+        events.events_of(object_type),
+        f"The {object_type}'s events, oldest first",
+        args=feed(object_id=PathId()),
+        shape=shapes.events,
+        feed=True,
+        errors=(404, 422),
+        tag=tag,
     )
 
 
@@ -174,6 +209,55 @@ ROUTES: tuple[Route, ...] = (
           "Download the estimate as a PDF (an InvoiceFlow addition)",
           args={"estimate_id": PathId()}, media_type="application/pdf", errors=READ_ONE,
           tag="Estimates"),
+    # --- events ---------------------------------------------------------------------------
+    Route("GET", "/events", events.list_events, "List the team's events, oldest first",
+          args=feed(
+              types=QueryList("type", str, "Only these types (may repeat; invoice.* for a "
+                              "kind).", enum=events.FILTERS),
+              object_type=Query("object_type", str, "Only events of this kind of object.",
+                                enum=events.OBJECT_TYPES),
+              object_id=Query("object_id", int, "Only events of the object with this id.",
+                              minimum=1),
+          ), shape=shapes.events, feed=True, errors=(422,), tag="Events"),
+    Route("GET", "/events/{id}", events.get_event, "Get an event",
+          args={"event_id": PathText()}, shape=shapes.event, errors=READ_ONE, tag="Events"),
+    Route("POST", "/events/{id}/redeliver", webhooks.redeliver_event,
+          "Deliver an event again (to one endpoint, or to every one that takes it)",
+          args={"event_id": PathText(), "data": Body(RedeliverInput)},
+          shape=shapes.redelivered, status=201, message="Event redelivered",
+          errors=(400, 403, 404, 422), tag="Events"),
+    object_events(INVOICE, "invoice", "Invoices"),
+    object_events(CUSTOMER, "customer", "Customers"),
+    object_events(PRODUCT, "product", "Products"),
+    object_events(ESTIMATE, "estimate", "Estimates"),
+    # --- webhook endpoints ------------------------------------------------------------------
+    Route("GET", "/webhook-endpoints", webhooks.list_endpoints, "List webhook endpoints",
+          shape=shapes.webhook_endpoints, errors=(403,), tag="Webhooks"),
+    Route("POST", "/webhook-endpoints", webhooks.create_endpoint,
+          "Create a webhook endpoint (its secret is answered here only)",
+          args={"data": Body(EndpointCreate), "effects": UsesEffects()},
+          shape=shapes.new_webhook_endpoint, status=201, message="Webhook endpoint created",
+          errors=(*CREATE, 409), tag="Webhooks"),
+    Route("GET", ENDPOINT, webhooks.get_endpoint, "Get a webhook endpoint",
+          args={"endpoint_id": PathId()}, shape=shapes.webhook_endpoint,
+          errors=(403, 404), tag="Webhooks"),
+    Route("PATCH", ENDPOINT, webhooks.update_endpoint, "Update a webhook endpoint (partial)",
+          args={"endpoint_id": PathId(), "data": Body(EndpointUpdate), "effects": UsesEffects()},
+          shape=shapes.webhook_endpoint, message="Webhook endpoint updated",
+          errors=(400, 403, 404, 422), tag="Webhooks"),
+    Route("DELETE", ENDPOINT, webhooks.delete_endpoint, "Delete a webhook endpoint",
+          args={"endpoint_id": PathId()}, message="Webhook endpoint deleted",
+          errors=(403, 404), tag="Webhooks"),
+    Route("POST", f"{ENDPOINT}/rotate-secret", webhooks.rotate_secret,
+          "A new signing secret (answered here only)", args={"endpoint_id": PathId()},
+          shape=shapes.new_webhook_endpoint, message="Secret rotated", errors=(403, 404),
+          tag="Webhooks"),
+    Route("GET", f"{ENDPOINT}/deliveries", webhooks.list_deliveries,
+          "The endpoint's last 100 deliveries, newest first, with their attempts",
+          args={"endpoint_id": PathId(),
+                "status": Query("status", str, "Only deliveries in this status.",
+                                enum=webhooks.DELIVERY_STATUSES)},
+          shape=shapes.webhook_deliveries, errors=(403, 404, 422), tag="Webhooks"),
     # --- teams ----------------------------------------------------------------------------
     Route("GET", "/teams", teams.list_teams, "List your teams", shape=shapes.teams,
           tag="Teams"),

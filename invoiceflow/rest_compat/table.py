@@ -49,6 +49,20 @@ class PathId(Arg):
 
 
 @dataclass(frozen=True)
+class PathText(Arg):
+    """A path segment that is an opaque id (an event's ``evt_...``)."""
+
+    name: str = "id"
+    max_length: int = 64
+
+    def read(self, request: RequestData) -> str:
+        found = request.path[self.name]
+        if len(found) > self.max_length:
+            raise NotFound()
+        return found
+
+
+@dataclass(frozen=True)
 class Query(Arg):
     name: str
     type: type = str
@@ -77,6 +91,20 @@ class Query(Arg):
                 return False
             raise ValidationFailed.on(self.name, "Must be true, false, 1 or 0.")
         return raw
+
+
+@dataclass(frozen=True)
+class QueryList(Query):
+    """A query parameter that may repeat (``?type=a&type=b``): the list of its values."""
+
+    def read(self, request: RequestData) -> Any:
+        getlist = getattr(request.query, "getlist", None)
+        found = getlist(self.name) if getlist else [request.query.get(self.name)]
+        values = [value for value in found if value]
+        for value in values:
+            if self.max_length is not None and len(value) > self.max_length:
+                raise ValidationFailed.on(self.name, f"At most {self.max_length} characters.")
+        return values or None
 
 
 @dataclass(frozen=True)
@@ -122,6 +150,8 @@ class Route:
     message: str | Callable[[Any], str] | None = None
     # A list route returns a Page: ``shape`` applies to each item and ``meta`` is added.
     many: bool = False
+    # A feed (the events): a list read after a sequence, its meta has_more and next_after.
+    feed: bool = False
     # The error statuses this route can answer beyond 401/429/5xx (for the OpenAPI document).
     errors: tuple[int, ...] = ()
     tag: str = ""

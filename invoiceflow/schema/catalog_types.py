@@ -11,6 +11,7 @@ import strawberry
 from invoiceflow.models import Product as ProductModel
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.schema.entities import shows
+from invoiceflow.schema.event_types import EventConnection, object_events
 from invoiceflow.schema.pages import PageInfo
 from invoiceflow.schema.relations import newest
 
@@ -38,6 +39,8 @@ class StockMovementType:
 @strawberry.type(name="Product")
 @shows(ProductModel)
 class ProductType_:
+    events: EventConnection = object_events("product")
+
     @strawberry.field
     def type(self, root: strawberry.Parent[ProductModel]) -> ProductType:
         return ProductType(root.type)

@@ -6,7 +6,8 @@ of its own); a scalar counts nothing. The size of a list is
 
 - a page's (``perPage``: 15 unless given, at most 100) for the ``items`` of a paged field;
 - its ``first`` argument (20 unless given, at most 100) for the nested lists that take one
-  (a customer's invoices, payments; an invoice's payments and emails; stock movements);
+  (a customer's invoices, payments; an invoice's payments and emails; stock movements), and
+  for the ``edges`` of a connection that takes one (the events: 50 unless given);
 - its own cap, stated on the field (``cap`` metadata: 500 lines of a document, 10 recent
   invoices, a user's teams and keys);
 
@@ -114,11 +115,14 @@ class _Walk:
         return self._size(definition, node, page) * max(1, below)
 
     def _page_size(self, definition: GraphQLField, node: FieldNode) -> int | None:
-        """The page a paged field (one with ``perPage``) reads, for the list inside it."""
-        if "perPage" not in definition.args:
-            return None
-        default = definition.args["perPage"].default_value
-        return _clamp(self._argument(node, "perPage", default), MAX_FIRST)
+        """The page a paged field (one with ``perPage``, or a connection: an object with
+        ``first``) reads, for the list inside it."""
+        _named, is_list = named_type(definition.type)
+        for name in ("perPage", *(() if is_list else ("first",))):
+            if name in definition.args:
+                default = definition.args[name].default_value
+                return _clamp(self._argument(node, name, default), MAX_FIRST)
+        return None
 
     def _size(self, definition: GraphQLField, node: FieldNode, page: int | None) -> int:
         if page is not None:

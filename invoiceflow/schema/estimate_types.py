@@ -13,6 +13,7 @@ from invoiceflow.resolvers.lines import MAX_LINES
 from invoiceflow.resolvers.pagination import Page
 from invoiceflow.schema.catalog_types import ProductType_
 from invoiceflow.schema.entities import shows
+from invoiceflow.schema.event_types import EventConnection, object_events
 from invoiceflow.schema.pages import PageInfo
 from invoiceflow.schema.relations import relation
 from invoiceflow.schema.types import CustomerType, InvoiceType
@@ -44,6 +45,8 @@ class EstimateItemType:
 @strawberry.type(name="Estimate")
 @shows(EstimateModel)
 class EstimateType:
+    events: EventConnection = object_events("estimate")
+
     @strawberry.field(description="Where to download this estimate as a PDF (same key).")
     def pdf_url(self, root: strawberry.Parent[EstimateModel]) -> str:
         return f"/api/v1/estimates/{root.id}/pdf"

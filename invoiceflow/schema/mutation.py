@@ -16,9 +16,16 @@ from invoiceflow.resolvers import (
     payments,
     products,
     teams,
+    webhooks,
 )
 from invoiceflow.schema.catalog_types import ProductType_
 from invoiceflow.schema.estimate_types import EstimateType
+from invoiceflow.schema.event_types import (
+    NewWebhookEndpoint,
+    WebhookEndpointInput,
+    WebhookEndpointType,
+    WebhookEndpointUpdateInput,
+)
 from invoiceflow.schema.inputs import (
     CustomerInput,
     CustomerUpdateInput,
@@ -252,3 +259,54 @@ class Mutation:
             session=ctx.session, principal=ctx.principal, invoice_id=target(id), effects=ctx.effects
         )
         return PaymentLinkPayload(invoice=link.invoice, url=link.url)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="A webhook endpoint; its secret is answered here only.")
+    async def create_webhook_endpoint(
+        self, info: CtxInfo, input: WebhookEndpointInput
+    ) -> NewWebhookEndpoint:
+        ctx = info.context
+        assert ctx.effects is not None
+        made = await webhooks.create_endpoint(
+            session=ctx.session, principal=ctx.principal, data=to_data(input), effects=ctx.effects
+        )
+        return NewWebhookEndpoint.of(made)
+
+    @strawberry.mutation
+    async def update_webhook_endpoint(
+        self, info: CtxInfo, id: strawberry.ID, input: WebhookEndpointUpdateInput
+    ) -> WebhookEndpointType:
+        ctx = info.context
+        assert ctx.effects is not None
+        return await webhooks.update_endpoint(  # type: ignore[return-value]
+            session=ctx.session,
+            principal=ctx.principal,
+            endpoint_id=target(id),
+            data=to_data(input),
+            effects=ctx.effects,
+        )
+
+    @strawberry.mutation
+    async def delete_webhook_endpoint(self, info: CtxInfo, id: strawberry.ID) -> strawberry.ID:
+        ctx = info.context
+        deleted = await webhooks.delete_endpoint(
+            session=ctx.session, principal=ctx.principal, endpoint_id=target(id)
+        )
+        return strawberry.ID(str(deleted.id))
+
+    @strawberry.mutation(description="A new signing secret, answered here only.")
+    async def rotate_webhook_secret(self, info: CtxInfo, id: strawberry.ID) -> NewWebhookEndpoint:
+        ctx = info.context
+        made = await webhooks.rotate_secret(
+            session=ctx.session, principal=ctx.principal, endpoint_id=target(id)
+        )
+        return NewWebhookEndpoint.of(made)
+
+    @strawberry.mutation(description="Deliver an event again; answers how many deliveries.")
+    async def redeliver_event(
+        self, info: CtxInfo, id: strawberry.ID, endpoint_id: strawberry.ID | None = None
+    ) -> int:
+        ctx = info.context
+        data = {} if endpoint_id is None else {"endpoint_id": target(endpoint_id)}
+        return await webhooks.redeliver_event(
+            session=ctx.session, principal=ctx.principal, event_id=str(id), data=data
+        )

@@ -8,10 +8,25 @@ from strawberry.types import Info
 from invoiceflow.context import Context
 from invoiceflow.fast import reads
 from invoiceflow.fast.lookahead import prime, rows_read, selected_under
-from invoiceflow.resolvers import api_keys, customers, estimates, invoices, products, teams
+from invoiceflow.resolvers import (
+    api_keys,
+    customers,
+    estimates,
+    events,
+    invoices,
+    products,
+    teams,
+    webhooks,
+)
 from invoiceflow.resolvers.validation import id_from_text
 from invoiceflow.schema.catalog_types import ProductPage, ProductType, ProductType_
 from invoiceflow.schema.estimate_types import EstimatePage, EstimateStatus, EstimateType
+from invoiceflow.schema.event_types import (
+    EventConnection,
+    EventType,
+    WebhookEndpointType,
+    sequence_of,
+)
 from invoiceflow.schema.types import (
     ApiKeyType,
     CustomerPage,
@@ -206,4 +221,58 @@ class Query:
             session=ctx.session, principal=ctx.principal, estimate_id=estimate_id
         )
         await prime(info, [found], EstimateType)
+        return found  # type: ignore[return-value]
+
+    @strawberry.field
+    async def events(
+        self,
+        info: CtxInfo,
+        after: str | None = None,
+        first: int | None = events.DEFAULT_PER_PAGE,
+        types: list[str] | None = None,
+        object_type: str | None = None,
+        object_id: strawberry.ID | None = None,
+    ) -> EventConnection:
+        ctx = info.context
+        start = sequence_of(after)
+        wanted = None if object_id is None else id_from_text(str(object_id))
+        if object_id is not None and wanted is None:  # names nothing: an empty page
+            return EventConnection.of(events.EventPage([], False, start))
+        page = await events.list_events(
+            session=ctx.session,
+            principal=ctx.principal,
+            after=start,
+            types=types,
+            object_type=object_type,
+            object_id=wanted,
+            per_page=first,
+        )
+        return EventConnection.of(page)
+
+    @strawberry.field
+    async def event(self, info: CtxInfo, id: strawberry.ID) -> EventType | None:
+        ctx = info.context
+        found = await events.find_event(
+            session=ctx.session, principal=ctx.principal, event_id=str(id)
+        )
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(metadata={"cap": webhooks.MAX_ENDPOINTS})
+    async def webhook_endpoints(self, info: CtxInfo) -> list[WebhookEndpointType]:
+        ctx = info.context
+        return await webhooks.list_endpoints(  # type: ignore[return-value]
+            session=ctx.session, principal=ctx.principal
+        )
+
+    @strawberry.field
+    async def webhook_endpoint(
+        self, info: CtxInfo, id: strawberry.ID
+    ) -> WebhookEndpointType | None:
+        ctx = info.context
+        endpoint_id = object_id(id)
+        if endpoint_id is None:
+            return None
+        found = await webhooks.find_endpoint(
+            session=ctx.session, principal=ctx.principal, endpoint_id=endpoint_id
+        )
         return found  # type: ignore[return-value]

@@ -28,6 +28,7 @@ from invoiceflow.resolvers.pagination import Page
 from invoiceflow.resolvers.teams import TeamView
 from invoiceflow.schema.catalog_types import ProductType_
 from invoiceflow.schema.entities import shows
+from invoiceflow.schema.event_types import EventConnection, object_events
 from invoiceflow.schema.pages import PageInfo
 from invoiceflow.schema.relations import newest, relation
 
@@ -145,6 +146,8 @@ class EmailDeliveryType:
 @strawberry.type(name="Invoice")
 @shows(InvoiceModel)
 class InvoiceType:
+    events: EventConnection = object_events("invoice")
+
     @strawberry.field(metadata={"reads": STATUS_COLUMNS})
     def status(self, root: strawberry.Parent[InvoiceModel]) -> InvoiceStatus:
         return InvoiceStatus(effective_status(root))
@@ -174,6 +177,7 @@ class InvoiceType:
 @strawberry.type(name="Customer")
 @shows(CustomerModel)
 class CustomerType:
+    events: EventConnection = object_events("customer")
     total_invoiced: decimal.Decimal = relation("customer_total_invoiced", "id")
 
     invoices: list[InvoiceType] = newest(

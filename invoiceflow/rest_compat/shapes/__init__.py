@@ -17,6 +17,7 @@ from invoiceflow.rest_compat.shapes.catalog import (
     products,
     stock_adjusted,
 )
+from invoiceflow.rest_compat.shapes.events import event, events
 from invoiceflow.rest_compat.shapes.invoices import (
     customer_detail,
     customer_summaries,
@@ -27,6 +28,13 @@ from invoiceflow.rest_compat.shapes.invoices import (
     payment_with_invoice,
 )
 from invoiceflow.rest_compat.shapes.teams import team, teams
+from invoiceflow.rest_compat.shapes.webhooks import (
+    new_webhook_endpoint,
+    redelivered,
+    webhook_deliveries,
+    webhook_endpoint,
+    webhook_endpoints,
+)
 
 __all__ = [
     "conversion",
@@ -35,13 +43,20 @@ __all__ = [
     "delivered",
     "estimate_detail",
     "estimate_summaries",
+    "event",
+    "events",
     "invoice_detail",
     "invoice_summaries",
+    "new_webhook_endpoint",
     "payment_link",
     "payment_with_invoice",
     "product",
     "products",
+    "redelivered",
     "stock_adjusted",
     "team",
     "teams",
+    "webhook_deliveries",
+    "webhook_endpoint",
+    "webhook_endpoints",
 ]
