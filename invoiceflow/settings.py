@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     job_stalled_seconds: float = Field(default=60.0, gt=0, le=300)
     # How often an idle worker looks for jobs that came due (new ones wake it at once).
     job_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # How often the sweep defers what is due (work.py): a divisor of 60, in seconds.
+    job_sweep_seconds: int = Field(default=60, ge=1, le=60)
     # Webhooks (API-events.md §3, §4): the waits between attempts at a delivery, in seconds;
     # and whether endpoints may be http:// or on private addresses (tests, private networks).
     webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"

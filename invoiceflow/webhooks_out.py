@@ -39,6 +39,7 @@ log = logging.getLogger("invoiceflow.webhooks")
 USER_AGENT = f"InvoiceFlow-Webhooks/{__version__}"
 KEPT_BODY = 1024  # bytes of an answer kept with its attempt
 DISABLE_AFTER = 50  # failed deliveries in a row
+LEASE_MARGIN = 5  # seconds beyond the timeout an attempt is claimed for
 
 _CLAIM = (
     update(WebhookDelivery)
@@ -77,7 +78,9 @@ class Outcome:
 async def attempt(services: Services, delivery_id: int) -> None:
     settings = services.settings
     now = utcnow()
-    lease = timedelta(seconds=settings.webhook_timeout + 30)
+    # Leased for as long as the send may take, and a little more: a worker that dies while it
+    # sends leaves the delivery due again when the lease ends (the sweep defers it).
+    lease = timedelta(seconds=settings.webhook_timeout + LEASE_MARGIN)
     async with services.db.write() as session:
         claimed = (
             await session.execute(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,7 +35,7 @@ async def run_worker(services: Services, *, concurrency: int = 4) -> None:
     await sweep_now(services)  # what came due while no worker ran
     settings = services.settings
     await services.jobs.run_worker(
-        register,
+        functools.partial(register, sweep_every=settings.job_sweep_seconds),
         {"services": services},
         concurrency=concurrency,
         stalled_seconds=settings.job_stalled_seconds,
@@ -66,13 +67,15 @@ def _services(context: procrastinate.JobContext) -> Services:
 # --- the tasks ----------------------------------------------------------------------------
 
 
-def register(app: procrastinate.App) -> None:
-    """Declare the tasks on a queue's app (each ``Jobs`` has its own)."""
+def register(app: procrastinate.App, *, sweep_every: int = 60) -> None:
+    """Declare the tasks on a queue's app (each ``Jobs`` has its own); the sweep runs every
+    ``sweep_every`` seconds (once per tick across all workers)."""
     options: dict[str, Any] = {"pass_context": True, "queue": QUEUE}
     app.task(name="invoiceflow:deliver", **options)(deliver)
     app.task(name="invoiceflow:send_due", **options)(send_due)
     sweeping = app.task(name="invoiceflow:sweep", queueing_lock="sweep", **options)(sweep)
-    app.periodic(cron=SWEEP_CRON, periodic_id="sweep")(sweeping)
+    cron = SWEEP_CRON if sweep_every >= 60 else f"{SWEEP_CRON} */{sweep_every}"
+    app.periodic(cron=cron, periodic_id="sweep")(sweeping)
 
 
 async def deliver(context: procrastinate.JobContext, delivery_id: int) -> None:

@@ -6,8 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -376,3 +381,49 @@ async def test_graphql_manages_endpoints_and_reads_deliveries(
         'mutation { createWebhookEndpoint(input: {url: "ftp://x", events: ["*"]}) { secret } }'
     )
     assert bad["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", bad
+
+
+@pytest.mark.postgres_only
+async def test_a_delivery_whose_worker_is_killed_is_sent_by_another(
+    owner: Api, hooked: Services, receiver: Receiver, backend: str
+) -> None:
+    """Real `invoiceflow worker` processes: the first is SIGKILLed while its attempt waits
+    for an answer; once that attempt's lease ends, the second sends it, and it ends once."""
+    receiver.delay = 1.5  # a slow 200, within the timeout
+    made = await endpoint(owner, receiver.url, ["customer.created"])
+    env = {
+        **os.environ,
+        "INVOICEFLOW_DATABASE_URL": hooked.settings.database_url,
+        "INVOICEFLOW_WEBHOOK_ALLOW_PRIVATE": "true",
+        "INVOICEFLOW_WEBHOOK_TIMEOUT": "3",  # an attempt's lease: 3 + 5 s
+        "INVOICEFLOW_JOB_SWEEP_SECONDS": "1",
+        "INVOICEFLOW_JOB_POLL_SECONDS": "0.2",
+    }
+    command = [str(Path(sys.executable).parent / "invoiceflow"), "worker", "--concurrency", "2"]
+
+    async def start() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            *command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    first = await start()
+    second = None
+    try:
+        await owner.create_customer()
+        await until(lambda: _count(receiver, 1), seconds=30)
+        first.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(first.wait(), 10)
+        (taken,) = await deliveries(owner, made["id"])
+        assert taken["status"] == "pending" and taken["attempts"] == []  # died mid-attempt
+        second = await start()
+        await until(lambda: _status(owner, made["id"], "succeeded"), seconds=60)
+        await asyncio.sleep(2)  # and nothing more comes
+    finally:
+        for process in (first, second):
+            if process is not None and process.returncode is None:
+                process.terminate()
+                await asyncio.wait_for(process.wait(), 20)
+    (done,) = await deliveries(owner, made["id"])
+    assert [a["response_status"] for a in done["attempts"]] == [200]
+    assert len(receiver.received) == 2  # at least once: the killed attempt reached it
+    assert len({h["webhook-id"] for h, _b in receiver.received}) == 1
