@@ -16,11 +16,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 from standardwebhooks import Webhook
 
@@ -95,7 +96,7 @@ async def attempt(services: Services, delivery_id: int) -> None:
         event = await session.get(Event, event_id)
     assert endpoint is not None and event is not None
     if not endpoint.enabled or endpoint.deleted_at is not None:
-        await _end(services, delivery_id, team_id, "failed")
+        await _end(services, delivery_id, "failed")
         return
     started = utcnow()
     outcome = await send(services, endpoint, event)
@@ -184,12 +185,7 @@ async def _record(
                 await webhooks.disable_endpoint(
                     session, endpoint, f"The last {DISABLE_AFTER} deliveries failed."
                 )
-        await session.execute(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == delivery_id)
-            .values(status=status, next_attempt_at=retry_at, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+        await _set_status(session, delivery_id, status, retry_at)
         written = await write_team_events(session, events.SYSTEM, services.effects)
     if written.deliveries:
         await services.jobs.kick()
@@ -201,11 +197,17 @@ async def _record(
         log.info("delivery %s to endpoint %s failed: %s", delivery_id, endpoint_id, outcome.error)
 
 
-async def _end(services: Services, delivery_id: int, team_id: int, status: str) -> None:
+async def _end(services: Services, delivery_id: int, status: str) -> None:
     async with services.db.write() as session:
-        await session.execute(
-            update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == delivery_id)
-            .values(status=status, next_attempt_at=None, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
+        await _set_status(session, delivery_id, status, None)
+
+
+async def _set_status(
+    session: AsyncSession, delivery_id: int, status: str, next_attempt_at: datetime | None
+) -> None:
+    await session.execute(
+        update(WebhookDelivery)
+        .where(col(WebhookDelivery.id) == delivery_id)
+        .values(status=status, next_attempt_at=next_attempt_at, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -12,7 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -149,16 +149,25 @@ async def empty_postgres(db: Database) -> None:
         await conn.exec_driver_sql(_EMPTY_POSTGRES)
 
 
-@pytest.fixture
-async def services(database_url: str) -> AsyncIterator[Services]:
-    settings = Settings(database_url=database_url, rate_limit="10000/minute")
+@asynccontextmanager
+async def services_on(database_url: str, **settings: Any) -> AsyncIterator[Services]:
+    """Services on a fresh copy of the run's database, with ``settings`` over the tests'."""
+    configured = Settings(database_url=database_url, rate_limit="10000/minute", **settings)
     db = Database.from_url(database_url)
     if not database_url.startswith("sqlite"):
         await empty_postgres(db)
-    services = Services(settings=settings, db=db, limiter=RateLimiter(settings.rate_limit))
-    yield services
-    await services.jobs.close()
-    await db.dispose()
+    services = Services(settings=configured, db=db, limiter=RateLimiter(configured.rate_limit))
+    try:
+        yield services
+    finally:
+        await services.jobs.close()
+        await db.dispose()
+
+
+@pytest.fixture
+async def services(database_url: str) -> AsyncIterator[Services]:
+    async with services_on(database_url) as made:
+        yield made
 
 
 @pytest.fixture

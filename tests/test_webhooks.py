@@ -21,13 +21,10 @@ from standardwebhooks import Webhook
 
 from invoiceflow import webhooks_out, work
 from invoiceflow.app import create_app
-from invoiceflow.db import Database
-from invoiceflow.ratelimit import RateLimiter
 from invoiceflow.resolvers import webhooks
 from invoiceflow.services import Services
-from invoiceflow.settings import Settings
 from invoiceflow.webhooks_out import USER_AGENT
-from tests.conftest import Api, KeyFactory, empty_postgres
+from tests.conftest import Api, KeyFactory, services_on
 from tests.rest_support import data, error, field_errors, ok
 from tests.server_support import served
 
@@ -75,21 +72,14 @@ async def receiver() -> AsyncIterator[Receiver]:
 @pytest.fixture
 async def hooked(database_url: str) -> AsyncIterator[Services]:
     """Services whose endpoints may be on this machine, retried at once."""
-    settings = Settings(
-        database_url=database_url,
-        rate_limit="10000/minute",
+    async with services_on(
+        database_url,
         webhook_allow_private=True,
         webhook_retry_schedule="0.2,0.2",
         webhook_timeout=2,
         job_poll_seconds=0.05,
-    )
-    db = Database.from_url(database_url)
-    if not database_url.startswith("sqlite"):
-        await empty_postgres(db)
-    services = Services(settings=settings, db=db, limiter=RateLimiter(settings.rate_limit))
-    yield services
-    await services.jobs.close()
-    await db.dispose()
+    ) as services:
+        yield services
 
 
 @pytest.fixture
